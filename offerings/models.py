@@ -1,0 +1,144 @@
+"""What providers offer: open-source software, kinds of service, and offerings."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from annuaire.text import slug_for
+from providers.models import visible_publicly_q
+
+from .validators import validate_spdx_expression, validate_wikidata_id
+
+
+class SoftwareCategory(models.TextChoices):
+    ERP_CRM = "erp-crm", _("Gestion d'entreprise (ERP / CRM)")
+    FILES = "fichiers-collaboration", _("Fichiers et travail collaboratif")
+    VIDEOCONFERENCE = "visioconference", _("Visioconférence")
+    OFFICE = "bureautique", _("Suite bureautique")
+    MESSAGING = "messagerie", _("Messagerie et discussion")
+    CMS = "site-web", _("Site web et CMS")
+    ELEARNING = "formation-en-ligne", _("Formation en ligne (e-learning)")
+    IT_MANAGEMENT = "gestion-parc", _("Gestion de parc et assistance informatique")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure, serveurs et virtualisation")
+    MEDIA = "video-diffusion", _("Vidéo et diffusion")
+    ANALYTICS = "mesure-audience", _("Mesure d'audience")
+    OTHER = "autre", _("Autre")
+
+
+class Software(models.Model):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    category = models.CharField(
+        _("catégorie"), max_length=32, choices=SoftwareCategory.choices, db_index=True
+    )
+    description = models.CharField(_("description courte"), max_length=300)
+    website = models.URLField(_("site officiel"), blank=True)
+    licence = models.CharField(
+        _("licence (SPDX)"),
+        max_length=120,
+        validators=[validate_spdx_expression],
+        help_text=_("Identifiant ou expression SPDX, par exemple GPL-3.0-or-later."),
+    )
+    wikidata_id = models.CharField(
+        _("identifiant Wikidata"),
+        max_length=13,
+        blank=True,
+        validators=[validate_wikidata_id],
+        help_text=_("Par exemple Q13366104 pour Dolibarr."),
+    )
+    sill_id = models.PositiveIntegerField(
+        _("identifiant SILL"),
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Identifiant dans le Socle interministériel de logiciels libres."),
+    )
+    comptoir_id = models.PositiveIntegerField(
+        _("identifiant Comptoir du Libre"), null=True, blank=True, unique=True
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("logiciel")
+        verbose_name_plural = _("logiciels")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slug_for(self.name, max_length=140)
+        super().save(*args, **kwargs)
+
+    @property
+    def wikidata_url(self):
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
+
+    @property
+    def sill_url(self):
+        return f"https://code.gouv.fr/sill/detail?id={self.sill_id}" if self.sill_id else ""
+
+    @property
+    def comptoir_url(self):
+        if not self.comptoir_id:
+            return ""
+        return f"https://comptoir-du-libre.org/fr/softwares/{self.comptoir_id}"
+
+
+class ServiceKind(models.Model):
+    """A kind of service (installation, hosting, training…); the list is seeded by a migration."""
+
+    name = models.CharField(_("nom"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+
+    class Meta:
+        verbose_name = _("type de service")
+        verbose_name_plural = _("types de service")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OfferingQuerySet(models.QuerySet):
+    def public(self):
+        """Offerings of published providers only."""
+        return self.filter(visible_publicly_q("provider__"))
+
+
+class Offering(models.Model):
+    """A provider's services around one software."""
+
+    provider = models.ForeignKey(
+        "providers.Provider",
+        verbose_name=_("prestataire"),
+        on_delete=models.CASCADE,
+        related_name="offerings",
+    )
+    software = models.ForeignKey(
+        Software, verbose_name=_("logiciel"), on_delete=models.PROTECT, related_name="offerings"
+    )
+    service_kinds = models.ManyToManyField(
+        ServiceKind, verbose_name=_("services"), related_name="offerings"
+    )
+    description = models.TextField(_("précisions"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = OfferingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
+        ordering = ["software__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "software"], name="offering_unique_software_per_provider"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.software} — {self.provider}"

@@ -1,0 +1,283 @@
+"""Providers (the companies listed), the clusters that curate them, and their labels."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from annuaire.text import slug_for
+from territories.models import Level, Territory
+
+from .fields import SirenField
+from .validators import validate_phone, validate_year_founded
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    PENDING = "pending", _("En attente de validation")
+    PUBLISHED = "published", _("Publié")
+    ARCHIVED = "archived", _("Archivé")
+
+
+class Workforce(models.TextChoices):
+    """INSEE's tranches d'effectif salarié (codes of the SIRENE register)."""
+
+    NONE = "00", _("0 salarié")
+    FROM_1 = "01", _("1 ou 2 salariés")
+    FROM_3 = "02", _("3 à 5 salariés")
+    FROM_6 = "03", _("6 à 9 salariés")
+    FROM_10 = "11", _("10 à 19 salariés")
+    FROM_20 = "12", _("20 à 49 salariés")
+    FROM_50 = "21", _("50 à 99 salariés")
+    FROM_100 = "22", _("100 à 199 salariés")
+    FROM_200 = "31", _("200 à 249 salariés")
+    FROM_250 = "32", _("250 à 499 salariés")
+    FROM_500 = "41", _("500 à 999 salariés")
+    FROM_1000 = "42", _("1 000 à 1 999 salariés")
+    FROM_2000 = "51", _("2 000 à 4 999 salariés")
+    FROM_5000 = "52", _("5 000 à 9 999 salariés")
+    FROM_10000 = "53", _("10 000 salariés et plus")
+
+
+def visible_publicly_q(prefix=""):
+    """The one rule for what the public may see: published providers only.
+
+    `prefix` reaches a provider from another model, e.g. "provider__" on offerings.
+    """
+    return Q(**{f"{prefix}status": Status.PUBLISHED})
+
+
+class Cluster(models.Model):
+    """A regional association of open-source companies that curates listings."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    slug = models.SlugField(_("slug"), max_length=160, unique=True)
+    website = models.URLField(_("site web"), blank=True)
+    email = models.EmailField(_("adresse de contact"), blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    regions = models.ManyToManyField(
+        Territory,
+        verbose_name=_("régions couvertes"),
+        related_name="clusters",
+        blank=True,
+        limit_choices_to={"level": Level.REGION},
+    )
+    moderators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("modérateurs"),
+        related_name="moderated_clusters",
+        blank=True,
+    )
+    is_demo = models.BooleanField(_("démonstration"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("grappe régionale")
+        verbose_name_plural = _("grappes régionales")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slug_for(self.name, max_length=160)
+        super().save(*args, **kwargs)
+
+
+class LabelKind(models.TextChoices):
+    CERTIFICATION = "certification", _("Certification")
+    PARTNER = "partenaire", _("Partenaire d'un éditeur")
+    NETWORK = "reseau", _("Réseau ou collectif")
+    ESS = "ess", _("Économie sociale et solidaire")
+
+
+class Label(models.Model):
+    """A label or certification: Qualiopi, Dolibarr Preferred Partner, CHATONS, ESS…"""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    kind = models.CharField(_("nature"), max_length=16, choices=LabelKind.choices)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    software = models.ForeignKey(
+        "offerings.Software",
+        verbose_name=_("logiciel concerné"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="labels",
+        help_text=_("Pour un label de partenaire d'éditeur."),
+    )
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slug_for(self.name, max_length=140)
+        super().save(*args, **kwargs)
+
+
+class ProviderQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see. Every public page, export and API goes through this."""
+        return self.filter(visible_publicly_q())
+
+    def serving(self, territory):
+        """Providers able to serve `territory`: it or one of its ancestors is in their
+        service areas, or they serve the whole country.
+
+        The one definition of "providers serving territory T", used everywhere.
+        """
+        through = Provider.service_areas.through
+        covered = through.objects.filter(
+            provider_id=OuterRef("pk"), territory_id__in=territory.self_and_ancestor_ids()
+        )
+        return self.filter(Q(serves_whole_country=True) | Exists(covered))
+
+    def located_in(self, territory):
+        """Providers whose registered seat is inside `territory`."""
+        return self.filter(territory.communes_q("seat__"))
+
+    def editable_by(self, user):
+        """Providers a moderator may curate: those of their clusters, or seated in a
+        région one of their clusters covers. Superusers curate everything."""
+        if not user.is_active or not user.is_staff:
+            return self.none()
+        if user.is_superuser:
+            return self
+        clusters = Cluster.objects.filter(moderators=user)
+        return self.filter(Q(cluster__in=clusters) | Q(seat__region__in=clusters.values("regions")))
+
+    def publish(self):
+        """Publish in bulk, stamping first publication and verification dates."""
+        now = timezone.now()
+        return self.update(
+            status=Status.PUBLISHED,
+            published_at=Coalesce("published_at", Now()),
+            last_verified_at=now,
+            updated_at=now,
+        )
+
+    def archive(self):
+        return self.update(status=Status.ARCHIVED, updated_at=timezone.now())
+
+
+class Provider(models.Model):
+    name = models.CharField(_("raison sociale ou nom commercial"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    siren = SirenField(
+        _("SIREN"),
+        blank=True,
+        help_text=_("9 chiffres, espaces permis (par exemple 552 100 554)."),
+    )
+    description = models.TextField(_("présentation"), max_length=5000, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    email = models.EmailField(_("adresse e-mail de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=25, blank=True, validators=[validate_phone])
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    seat = models.ForeignKey(
+        Territory,
+        verbose_name=_("commune du siège"),
+        on_delete=models.PROTECT,
+        related_name="seated_providers",
+        limit_choices_to={"level": Level.COMMUNE},
+    )
+    service_areas = models.ManyToManyField(
+        Territory,
+        verbose_name=_("zones d'intervention"),
+        related_name="served_by",
+        blank=True,
+        help_text=_("Communes, intercommunalités, départements ou régions desservis."),
+    )
+    serves_whole_country = models.BooleanField(
+        _("toute la France / à distance"),
+        default=False,
+        help_text=_("Intervient partout en France, y compris à distance."),
+    )
+    workforce = models.CharField(
+        _("effectif salarié"), max_length=2, choices=Workforce.choices, blank=True
+    )
+    year_founded = models.PositiveSmallIntegerField(
+        _("année de création"), null=True, blank=True, validators=[validate_year_founded]
+    )
+    labels = models.ManyToManyField(
+        Label, verbose_name=_("labels et certifications"), related_name="providers", blank=True
+    )
+    accepts_new_clients = models.BooleanField(_("accepte de nouveaux clients"), default=True)
+    cluster = models.ForeignKey(
+        Cluster,
+        verbose_name=_("grappe régionale"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="providers",
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True, editable=False)
+    last_verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    is_demo = models.BooleanField(
+        _("fiche de démonstration"),
+        default=False,
+        editable=False,
+        help_text=_("Créée par manage.py load_demo : entreprise fictive."),
+    )
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prestataire")
+        verbose_name_plural = _("prestataires")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siren"],
+                condition=~Q(siren=""),
+                name="provider_unique_siren",
+                violation_error_message=_("Un prestataire avec ce SIREN existe déjà."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"], name="provider_status_name_idx"),
+            models.Index(fields=["last_verified_at"], name="provider_verified_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+            self.last_verified_at = self.last_verified_at or self.published_at
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self):
+        base = slug_for(self.name, max_length=200) or "prestataire"
+        taken = set(
+            Provider.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        candidates = [base]
+        if self.seat_id:
+            candidates.append(f"{base}-{slug_for(self.seat.name, max_length=200)}")
+        candidates.extend(f"{base}-{n}" for n in range(2, len(taken) + 3))
+        return next(slug for slug in candidates if slug not in taken)
+
+    @property
+    def is_public(self):
+        return self.status == Status.PUBLISHED

@@ -1,0 +1,32 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real French territories once into the test database.
+
+    They are reference data, like a fixture: every test sees all 34,875 communes;
+    what a test writes is rolled back after it.
+    """
+    with django_db_blocker.unblock():
+        call_command("import_territories", verbosity=0)
+
+
+@pytest.fixture
+def territory():
+    """Look up a real territory: territory("commune", "91228")."""
+    from territories.models import Territory
+
+    def get(level, code):
+        return Territory.objects.select_related("epci", "departement", "region").get(
+            level=level, code=code
+        )
+
+    return get
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    reason = getattr(config, "browser_skip_reason", None)
+    if reason:
+        terminalreporter.write_sep("!", f"ATTENTION : {reason}", yellow=True, bold=True)

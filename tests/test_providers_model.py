@@ -1,0 +1,149 @@
+"""Model rules for providers: SIREN, publication visibility, who serves which territory."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from offerings.models import Offering
+from providers.models import Provider, Status
+from providers.validators import luhn_is_valid, validate_siren
+from territories.models import Level, Territory
+
+from .factories import OfferingFactory, ProviderFactory, commune, departement, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("siren", ["552100554", "732 829 320", "356000000", "443.061.841"])
+def test_real_sirens_pass_the_luhn_check(siren):
+    validate_siren(siren)
+
+
+@pytest.mark.parametrize(
+    ("siren", "message"),
+    [
+        ("552100555", "clé de contrôle"),
+        ("12345678", "exactement 9 chiffres"),
+        ("1234567890", "exactement 9 chiffres"),
+        ("55210055A", "exactement 9 chiffres"),
+        # Full-width digits look like a SIREN but are not ASCII digits.
+        ("\uff15\uff15\uff12\uff11\uff10\uff10\uff15\uff15\uff14", "exactement 9 chiffres"),
+    ],
+)
+def test_wrong_sirens_are_refused_with_a_clear_message(siren, message):
+    with pytest.raises(ValidationError, match=message):
+        validate_siren(siren)
+
+
+def test_luhn_helper():
+    assert luhn_is_valid("79927398713")
+    assert not luhn_is_valid("79927398710")
+
+
+def test_siren_is_stored_without_spaces_and_unique_when_given():
+    provider = ProviderFactory(siren="552 100 554")
+    provider.refresh_from_db()
+    assert provider.siren == "552100554"
+    duplicate = ProviderFactory.build(siren="552100554", seat=commune("75056"))
+    with pytest.raises(ValidationError, match="existe déjà"):
+        duplicate.full_clean()
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        duplicate.save()
+
+
+def test_several_providers_may_have_no_siren():
+    ProviderFactory(siren="")
+    ProviderFactory(siren="")
+    assert Provider.objects.filter(siren="").count() == 2
+
+
+def test_only_published_providers_are_public():
+    published = ProviderFactory(status=Status.PUBLISHED)
+    for status in (Status.DRAFT, Status.PENDING, Status.ARCHIVED):
+        ProviderFactory(status=status)
+    assert list(Provider.objects.published()) == [published]
+    assert published.is_public
+
+
+def test_offerings_of_unpublished_providers_are_not_public():
+    visible = OfferingFactory(provider__status=Status.PUBLISHED)
+    OfferingFactory(provider__status=Status.PENDING)
+    assert list(Offering.objects.public()) == [visible]
+
+
+def test_publishing_stamps_publication_and_verification_dates():
+    provider = ProviderFactory(status=Status.PENDING)
+    assert provider.published_at is None
+    Provider.objects.filter(pk=provider.pk).publish()
+    provider.refresh_from_db()
+    assert provider.status == Status.PUBLISHED
+    assert provider.published_at is not None
+    assert provider.last_verified_at is not None
+    first_publication = provider.published_at
+    Provider.objects.filter(pk=provider.pk).archive()
+    Provider.objects.filter(pk=provider.pk).publish()
+    provider.refresh_from_db()
+    assert provider.published_at == first_publication
+
+
+def test_slugs_are_unique_and_readable():
+    first = ProviderFactory(name="Libre & Local")
+    second = ProviderFactory(name="Libre & Local", seat=commune("69123"))
+    third = ProviderFactory(name="Libre & Local", seat=commune("69123"))
+    assert first.slug == "libre-local"
+    assert second.slug == "libre-local-lyon"
+    assert third.slug == "libre-local-2"
+
+
+def test_provider_serving_a_departement_serves_its_communes_not_its_neighbours():
+    essonne_only = ProviderFactory(service_areas=[departement("91")])
+    evry = commune("91228")
+    assert essonne_only in Provider.objects.serving(evry)
+    assert essonne_only in Provider.objects.serving(evry.epci)
+    assert essonne_only in Provider.objects.serving(departement("91"))
+    assert essonne_only not in Provider.objects.serving(commune("75056"))
+    assert essonne_only not in Provider.objects.serving(region("11"))
+
+
+def test_who_serves_evry():
+    evry = commune("91228")
+    by_commune = ProviderFactory(name="Commune", service_areas=[evry])
+    by_epci = ProviderFactory(name="EPCI", service_areas=[evry.epci])
+    by_region = ProviderFactory(name="Région", service_areas=[region("11")])
+    national = ProviderFactory(name="National", serves_whole_country=True)
+    elsewhere = ProviderFactory(name="Ailleurs", service_areas=[region("84"), commune("75056")])
+    several = ProviderFactory(name="Plusieurs", service_areas=[evry, departement("91")])
+    serving = Provider.objects.serving(evry)
+    assert set(serving) == {by_commune, by_epci, by_region, national, several}
+    assert elsewhere not in serving
+    assert serving.count() == 5  # no duplicate row for a provider matching twice
+
+
+def test_an_epci_across_departements_is_served_by_providers_of_each(territory):
+    grand_paris_sud = territory(Level.EPCI, "200059228")
+    seine_et_marne = ProviderFactory(service_areas=[departement("77")])
+    assert seine_et_marne in Provider.objects.serving(grand_paris_sud)
+
+
+def test_located_in_follows_the_seat():
+    evry_based = ProviderFactory(seat=commune("91228"))
+    paris_based = ProviderFactory(seat=commune("75056"))
+    assert list(Provider.objects.located_in(departement("91"))) == [evry_based]
+    assert set(Provider.objects.located_in(region("11"))) == {evry_based, paris_based}
+    assert list(Provider.objects.located_in(commune("75056"))) == [paris_based]
+    epci = Territory.objects.get(level=Level.EPCI, code="200059228")
+    assert list(Provider.objects.located_in(epci)) == [evry_based]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "appelez-moi", "Numéro de téléphone invalide"),
+        ("year_founded", 1492, "entre 1800"),
+        ("website", "pas une url", "URL valide"),
+    ],
+)
+def test_contact_and_company_fields_are_validated(field, value, message):
+    provider = ProviderFactory.build(seat=commune("91228"), **{field: value})
+    with pytest.raises(ValidationError, match=message):
+        provider.full_clean()

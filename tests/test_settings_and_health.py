@@ -1,0 +1,90 @@
+"""Production settings pass `check --deploy`; secrets come from the environment; /healthz."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_django(code_or_args, env_overrides, *, manage=False):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    env.update(env_overrides)
+    args = (
+        [sys.executable, "manage.py", *code_or_args]
+        if manage
+        else [sys.executable, "-c", code_or_args]
+    )
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "annuaire.example",
+}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_django(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION, manage=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_django(["check"], {"DEBUG": "0", "ALLOWED_HOSTS": "annuaire.example"}, manage=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_working_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_reports_503_when_the_database_is_down():
+    """A real fault: the app pointed at a port where no database listens."""
+    code = (
+        "import django, os; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz');"
+        "print(r.status_code, r.content.decode())"
+    )
+    result = run_django(
+        code,
+        {
+            "DJANGO_SETTINGS_MODULE": "annuaire.settings",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nowhere",
+            "DEBUG": "1",
+            "ALLOWED_HOSTS": "testserver",
+        },
+    )
+    assert result.stdout.startswith("503 "), result.stdout + result.stderr
+    assert "unreachable" in result.stdout
+
+
+def test_production_serves_https_only_with_secure_cookies():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS > 0, s.EMAIL_BACKEND)"
+    )
+    result = run_django(code, {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "annuaire.settings"})
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ], result.stderr
