@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from annuaire.text import fold
 from offerings.models import Offering, ServiceKind, Software
 from territories.admin import RegionFilter
 from territories.models import Territory
@@ -151,7 +152,7 @@ class ProviderAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "serves_whole_country",
         "workforce",
     ]
-    search_fields = ["name", "siren", "website", "email", "seat__search_name"]
+    search_fields = ["name", "siren", "website", "email"]
     search_help_text = _("Nom, SIREN, site web, e-mail ou commune du siège.")
     autocomplete_fields = ["seat", "service_areas"]
     filter_horizontal = ["labels"]
@@ -188,6 +189,14 @@ class ProviderAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def scope(self, request, queryset):
         return queryset.editable_by(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also match the seat commune, ignoring accents ("evry" finds Évry-Courcouronnes)."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        folded = fold(search_term)
+        if folded:
+            results |= queryset.filter(seat__search_name__contains=folded)
+        return results, may_have_duplicates
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

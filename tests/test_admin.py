@@ -80,6 +80,13 @@ def test_provider_change_page_shows_offerings_inline(admin_client):
     assert page.count("<option") < 200
 
 
+def test_provider_search_finds_the_seat_commune_without_accents(admin_client):
+    ProviderFactory(name="Gestion Libre", seat=commune("91228"))
+    ProviderFactory(name="Autre", seat=commune("69123"))
+    response = admin_client.get(reverse("admin:providers_provider_changelist"), {"q": "evry"})
+    assert [p.name for p in response.context["cl"].result_list] == ["Gestion Libre"]
+
+
 def test_territory_filters_and_search_work(admin_client):
     url = reverse("admin:territories_territory_changelist")
     response = admin_client.get(url, {"q": "91000"})
