@@ -168,6 +168,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Annuaire <annuaire@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Admin", email) for email in env_list("ADMINS")]
+# Public contact of the directory team (error reports when a listing has no cluster).
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@annuaire.example")
 
 # Security. Development stays on plain HTTP; production is HTTPS-only.
 SESSION_COOKIE_HTTPONLY = True

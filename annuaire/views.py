@@ -1,20 +1,63 @@
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.db.models import Count
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from offerings.models import Software
+from offerings.models import SoftwareCategory
+from offerings.views import software_with_counts
 from providers.models import Provider
+from territories.models import Territory
 
 
 @require_safe
 def home(request):
+    """Search form, browsing by software category and by région, with counts."""
+    published = Provider.objects.published()
+    category_counts = dict(
+        published.filter(offerings__software__category__isnull=False)
+        .values_list("offerings__software__category")
+        .annotate(count=Count("pk", distinct=True))
+        .values_list("offerings__software__category", "count")
+    )
+    region_counts = dict(
+        published.values_list("seat__region")
+        .annotate(count=Count("pk"))
+        .values_list("seat__region", "count")
+    )
     context = {
-        "provider_count": Provider.objects.published().count(),
-        "software_count": Software.objects.count(),
+        "provider_count": published.count(),
+        "categories": [
+            (value, label, category_counts[value])
+            for value, label in SoftwareCategory.choices
+            if category_counts.get(value)
+        ],
+        "regions": [
+            (region, region_counts.get(region.pk, 0))
+            for region in Territory.objects.regions().order_by("name")
+        ],
+        "popular_software": software_with_counts()
+        .filter(provider_count__gt=0)
+        .order_by("-provider_count", "name")[:8],
     }
     return render(request, "home.html", context)
+
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)
+
+
+def not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    """The 500 page: no database access, no context processors (they may be what failed)."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 @never_cache

@@ -1,6 +1,7 @@
 """What providers offer: open-source software, kinds of service, and offerings."""
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from annuaire.text import slug_for
@@ -70,6 +71,9 @@ class Software(models.Model):
         if not self.slug:
             self.slug = slug_for(self.name, max_length=140)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("offerings:software_detail", args=[self.slug])
 
     @property
     def wikidata_url(self):

@@ -8,6 +8,7 @@ class ProvidersConfig(AppConfig):
     verbose_name = _("Prestataires")
 
     def ready(self):
+        from . import signals  # noqa: F401 (connects the receivers)
         from .roles import ensure_moderator_group
 
         post_migrate.connect(ensure_moderator_group, sender=self)

@@ -330,7 +330,7 @@ PROVIDERS = [
         ["Dolibarr Preferred Partner", "Qualiopi"],
         True,
     ),
-    ("Atelier Facture Ouverte", "91377", "erp", ["epci", "dep:92"], "01", 2019, [], True),
+    ("Atelier Facture Ouverte", "91377", "erp", ["dep", "dep:92"], "01", 2019, [], True),
     (
         "Nuage Francilien",
         "93048",
@@ -672,6 +672,14 @@ def _sync(instance, values):
     return changed
 
 
+def _set_related(manager, objects):
+    """`manager.set(objects)` only when it changes something; True if it did."""
+    if {obj.pk for obj in manager.all()} == {obj.pk for obj in objects}:
+        return False
+    manager.set(objects)
+    return True
+
+
 class DemoReport:
     def __init__(self):
         self.created = 0
@@ -793,13 +801,17 @@ def load_demo(now=None):
             provider.serves_whole_country = whole_country
             provider.save(update_fields=["serves_whole_country"])
             changed = True
-        provider.service_areas.set(areas)
-        provider.labels.set([labels[label] for label in label_names])
+        changed |= _set_related(provider.service_areas, areas)
+        changed |= _set_related(provider.labels, [labels[label] for label in label_names])
         wanted = {software[software_name].pk: kind_slugs for software_name, kind_slugs in offerings}
-        provider.offerings.exclude(software_id__in=wanted).delete()
+        removed, _ = provider.offerings.exclude(software_id__in=wanted).delete()
+        changed |= bool(removed)
         for software_id, kind_slugs in wanted.items():
-            offering, _ = Offering.objects.get_or_create(provider=provider, software_id=software_id)
-            offering.service_kinds.set([kinds[slug] for slug in kind_slugs])
+            offering, created = Offering.objects.get_or_create(
+                provider=provider, software_id=software_id
+            )
+            changed |= created
+            changed |= _set_related(offering.service_kinds, [kinds[s] for s in kind_slugs])
         if is_new:
             report.created += 1
         elif changed:

@@ -1,9 +1,12 @@
 """Providers (the companies listed), the clusters that curate them, and their labels."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce, Now
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +14,7 @@ from annuaire.text import slug_for
 from territories.models import Level, Territory
 
 from .fields import SirenField
+from .search import database_vendor, relevance, text_condition
 from .validators import validate_phone, validate_year_founded
 
 
@@ -131,16 +135,71 @@ class ProviderQuerySet(models.QuerySet):
         return self.filter(visible_publicly_q())
 
     def serving(self, territory):
-        """Providers able to serve `territory`: it or one of its ancestors is in their
-        service areas, or they serve the whole country.
+        """Providers able to serve `territory`. The one definition, used everywhere.
 
-        The one definition of "providers serving territory T", used everywhere.
+        A provider serves T when T or a territory containing T (its EPCI,
+        département, région) is in its service areas, when it serves the whole
+        country, or when its seat is inside T (a company serves its own place).
+        A provider whose service areas are only *parts* of T (one commune of a
+        département) is not listed for T.
         """
         through = Provider.service_areas.through
         covered = through.objects.filter(
             provider_id=OuterRef("pk"), territory_id__in=territory.self_and_ancestor_ids()
         )
-        return self.filter(Q(serves_whole_country=True) | Exists(covered))
+        return self.filter(
+            Q(serves_whole_country=True) | Exists(covered) | territory.communes_q("seat__")
+        )
+
+    def with_locality(self, territory):
+        """Annotate `locality`: 3 when the seat is inside `territory`, 2 in the same
+        intercommunalité, 1 in the same département (or région), 0 otherwise."""
+        tiers = [When(territory.communes_q("seat__"), then=Value(3))]
+        if territory.level == Level.COMMUNE and territory.epci_id:
+            tiers.append(When(seat__epci=territory.epci_id, then=Value(2)))
+        if territory.level in (Level.COMMUNE, Level.EPCI) and territory.departement_id:
+            tiers.append(When(seat__departement=territory.departement_id, then=Value(1)))
+        if territory.level == Level.DEPARTEMENT and territory.region_id:
+            tiers.append(When(seat__region=territory.region_id, then=Value(1)))
+        return self.annotate(
+            locality=Case(*tiers, default=Value(0), output_field=models.IntegerField())
+        )
+
+    def offering(self, software=(), categories=(), services=()):
+        """Providers with one offering that matches all given criteria at once:
+        software slugs, software categories and service-kind slugs ("Dolibarr"
+        and "formation" means training on Dolibarr, not Dolibarr plus any training)."""
+        from offerings.models import Offering
+
+        offerings = Offering.objects.filter(provider=OuterRef("pk"))
+        if software:
+            offerings = offerings.filter(software__slug__in=software)
+        if categories:
+            offerings = offerings.filter(software__category__in=categories)
+        if services:
+            offerings = offerings.filter(service_kinds__slug__in=services)
+        return self.filter(Exists(offerings))
+
+    def search(self, token_groups):
+        """Providers matching every token group (see providers.search), with `relevance`."""
+        if not token_groups:
+            return self
+        return self.filter(text_condition(token_groups, database_vendor(self))).annotate(
+            relevance=relevance(token_groups)
+        )
+
+    def for_listing(self):
+        """What a result list shows, in a fixed number of queries whatever its length."""
+        from offerings.models import Offering
+
+        return self.select_related("seat", "seat__region").prefetch_related(
+            Prefetch(
+                "offerings",
+                queryset=Offering.objects.select_related("software")
+                .prefetch_related("service_kinds")
+                .order_by("software__name"),
+            )
+        )
 
     def located_in(self, territory):
         """Providers whose registered seat is inside `territory`."""
@@ -228,6 +287,11 @@ class Provider(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True, editable=False)
     last_verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    # Search fields, computed by providers.search.refresh_search_documents.
+    search_names = models.TextField(editable=False, default="")
+    search_topics = models.TextField(editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
+    search_document = models.TextField(editable=False, default="")
     is_demo = models.BooleanField(
         _("fiche de démonstration"),
         default=False,
@@ -265,6 +329,9 @@ class Provider(models.Model):
             self.last_verified_at = self.last_verified_at or self.published_at
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("providers:detail", args=[self.slug])
+
     def _unique_slug(self):
         base = slug_for(self.name, max_length=200) or "prestataire"
         taken = set(
@@ -281,3 +348,12 @@ class Provider(models.Model):
     @property
     def is_public(self):
         return self.status == Status.PUBLISHED
+
+    def postal_address(self):
+        """One-line address, for maps: "12 rue X, 91000 Évry-Courcouronnes, France"."""
+        parts = [self.address, f"{self.postal_code} {self.seat.name}".strip(), "France"]
+        return ", ".join(part for part in parts if part)
+
+    @property
+    def website_domain(self):
+        return urlsplit(self.website).hostname or "" if self.website else ""

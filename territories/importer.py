@@ -26,6 +26,7 @@ from django.db import transaction
 from annuaire.text import fold, slug_for
 
 from .models import AliasKind, Level, PostalCode, Territory, TerritoryAlias
+from .signals import territories_renamed
 
 EXCLUDED_ZONE = "com"  # collectivités d'outre-mer, see module docstring
 LEVEL_ORDER = [Level.REGION, Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE]
@@ -241,7 +242,8 @@ def build_dataset(regions, departements, epci, communes):
     for item in secondary:
         code = _field(item, "code", "communes.json")
         target = item.get("commune") or item.get("chefLieu")
-        if code in current or target not in current:
+        # A commune déléguée often keeps the code of its commune nouvelle: keep its name.
+        if target not in current or (code in current and code != target):
             continue
         aliases[code] = (item.get("nom", ""), ALIAS_KIND_BY_TYPE[item["type"]], target)
     for code, item in current.items():
@@ -278,6 +280,7 @@ def apply_dataset(dataset):
     report = Report()
     existing = {(t.level, t.code): t for t in Territory.objects.all()}
     ids = {key: territory.pk for key, territory in existing.items()}
+    renamed = []
 
     for level in LEVEL_ORDER:
         level_report = report.levels[level]
@@ -307,6 +310,8 @@ def apply_dataset(dataset):
             if territory is None:
                 to_create.append(Territory(level=level, code=code, **wanted))
             elif any(getattr(territory, name) != value for name, value in wanted.items()):
+                if territory.name != row.name:
+                    renamed.append(territory.pk)
                 for name, value in wanted.items():
                     setattr(territory, name, value)
                 to_update.append(territory)
@@ -331,6 +336,8 @@ def apply_dataset(dataset):
 
     _sync_postal_codes(dataset, ids, report)
     _sync_aliases(dataset, ids, report)
+    if renamed:
+        territories_renamed.send(sender=Territory, territory_ids=renamed)
     return report
 
 
@@ -358,7 +365,12 @@ def _sync_aliases(dataset, ids, report):
     existing = {alias.code: alias for alias in TerritoryAlias.objects.all()}
     to_create, to_update = [], []
     for code, (name, kind, commune) in dataset.aliases.items():
-        wanted = {"name": name, "kind": kind, "territory_id": ids[(Level.COMMUNE, commune)]}
+        wanted = {
+            "name": name,
+            "search_name": fold(name),
+            "kind": kind,
+            "territory_id": ids[(Level.COMMUNE, commune)],
+        }
         alias = existing.get(code)
         if alias is None:
             to_create.append(TerritoryAlias(code=code, **wanted))
@@ -370,7 +382,9 @@ def _sync_aliases(dataset, ids, report):
     if stale:
         TerritoryAlias.objects.filter(pk__in=stale).delete()
     TerritoryAlias.objects.bulk_create(to_create, batch_size=2000)
-    TerritoryAlias.objects.bulk_update(to_update, ["name", "kind", "territory_id"], batch_size=1000)
+    TerritoryAlias.objects.bulk_update(
+        to_update, ["name", "search_name", "kind", "territory_id"], batch_size=1000
+    )
     report.aliases_added = len(to_create)
     report.aliases_updated = len(to_update)
     report.aliases_removed = len(stale)

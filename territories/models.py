@@ -7,6 +7,7 @@ for régions, départements and communes, SIREN for EPCI.
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from annuaire.text import fold
@@ -44,14 +45,19 @@ class TerritoryQuerySet(models.QuerySet):
         """Territories whose name starts with, or whose code or postal code is, `text`.
 
         Case-, accent- and punctuation-insensitive ("evry courc" finds
-        Évry-Courcouronnes); a former INSEE code or a postal code finds
-        today's commune. Larger territories and bigger populations come first.
+        Évry-Courcouronnes); a former INSEE code, a postal code or the name of
+        a commune déléguée or municipal arrondissement finds today's commune.
+        Larger territories and bigger populations come first.
         """
         folded = fold(text)
         if not folded:
             return self.none()
         raw = text.strip().upper()
-        matches = Q(search_name__startswith=folded) | Q(search_name__contains=f" {folded}")
+        matches = (
+            Q(search_name__startswith=folded)
+            | Q(search_name__contains=f" {folded}")
+            | Q(aliases__search_name__startswith=folded)
+        )
         if raw.isalnum() and len(raw) <= 9:
             matches |= Q(code=raw) | Q(postal_codes__code=raw) | Q(aliases__code=raw)
         ids = self.filter(matches).values("pk")
@@ -147,6 +153,20 @@ class Territory(models.Model):
         self.search_name = fold(self.name)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        """Région, département and commune pages nest; an EPCI has its own path.
+
+        Needs `region` (and `departement` for a commune) loaded: select_related them."""
+        if self.level == Level.REGION:
+            return reverse("territories:region", args=[self.slug])
+        if self.level == Level.DEPARTEMENT:
+            return reverse("territories:departement", args=[self.region.slug, self.slug])
+        if self.level == Level.EPCI:
+            return reverse("territories:epci", args=[self.slug])
+        return reverse(
+            "territories:commune", args=[self.region.slug, self.departement.slug, self.slug]
+        )
+
     @property
     def departement_code(self):
         """The département's INSEE code, read from the commune's own code (no query)."""
@@ -239,6 +259,9 @@ class TerritoryAlias(models.Model):
 
     code = models.CharField(_("code INSEE"), max_length=5, unique=True)
     name = models.CharField(_("nom"), max_length=200, blank=True)
+    search_name = models.CharField(
+        _("nom normalisé"), max_length=200, blank=True, editable=False, db_index=True
+    )
     kind = models.CharField(_("nature"), max_length=16, choices=AliasKind.choices)
     territory = models.ForeignKey(
         Territory,

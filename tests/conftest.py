@@ -13,6 +13,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("import_territories", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Reference-data caches (filter choices, search vocabulary) start empty in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo data set, committed for the tests of one module, removed afterwards."""
+    with django_db_blocker.unblock():
+        call_command("load_demo", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("load_demo", remove=True, verbosity=0)
+
+
 @pytest.fixture
 def territory():
     """Look up a real territory: territory("commune", "91228")."""

@@ -96,27 +96,60 @@ def test_slugs_are_unique_and_readable():
 
 
 def test_provider_serving_a_departement_serves_its_communes_not_its_neighbours():
-    essonne_only = ProviderFactory(service_areas=[departement("91")])
+    essonne_only = ProviderFactory(seat=commune("69123"), service_areas=[departement("91")])
     evry = commune("91228")
     assert essonne_only in Provider.objects.serving(evry)
     assert essonne_only in Provider.objects.serving(evry.epci)
     assert essonne_only in Provider.objects.serving(departement("91"))
     assert essonne_only not in Provider.objects.serving(commune("75056"))
+    # Serving one département of a région is not serving the whole région.
     assert essonne_only not in Provider.objects.serving(region("11"))
 
 
 def test_who_serves_evry():
     evry = commune("91228")
-    by_commune = ProviderFactory(name="Commune", service_areas=[evry])
-    by_epci = ProviderFactory(name="EPCI", service_areas=[evry.epci])
-    by_region = ProviderFactory(name="Région", service_areas=[region("11")])
-    national = ProviderFactory(name="National", serves_whole_country=True)
-    elsewhere = ProviderFactory(name="Ailleurs", service_areas=[region("84"), commune("75056")])
-    several = ProviderFactory(name="Plusieurs", service_areas=[evry, departement("91")])
+    lyon = commune("69123")
+    by_commune = ProviderFactory(name="Commune", seat=lyon, service_areas=[evry])
+    by_epci = ProviderFactory(name="EPCI", seat=lyon, service_areas=[evry.epci])
+    by_region = ProviderFactory(name="Région", seat=lyon, service_areas=[region("11")])
+    national = ProviderFactory(name="National", seat=lyon, serves_whole_country=True)
+    seated_here = ProviderFactory(name="Siège à Évry", seat=evry, service_areas=[])
+    elsewhere = ProviderFactory(
+        name="Ailleurs", seat=lyon, service_areas=[region("84"), commune("75056")]
+    )
+    several = ProviderFactory(name="Plusieurs", seat=evry, service_areas=[evry, departement("91")])
     serving = Provider.objects.serving(evry)
-    assert set(serving) == {by_commune, by_epci, by_region, national, several}
+    assert set(serving) == {by_commune, by_epci, by_region, national, seated_here, several}
     assert elsewhere not in serving
-    assert serving.count() == 5  # no duplicate row for a provider matching twice
+    assert serving.count() == 6  # no duplicate row for a provider matching several ways
+
+
+def test_a_provider_serves_the_territories_containing_its_seat():
+    seated_in_evry = ProviderFactory(seat=commune("91228"), service_areas=[])
+    assert seated_in_evry in Provider.objects.serving(departement("91"))
+    assert seated_in_evry in Provider.objects.serving(region("11"))
+    assert seated_in_evry not in Provider.objects.serving(departement("77"))
+
+
+def test_locality_ranks_the_seat_then_the_epci_then_the_departement():
+    evry = commune("91228")
+    here = ProviderFactory(name="Ici", seat=evry)
+    essonne = [departement("91")]
+    same_epci = ProviderFactory(  # Corbeil-Essonnes
+        name="Même agglo", seat=commune("91174"), service_areas=essonne
+    )
+    same_departement = ProviderFactory(  # Massy
+        name="Même département", seat=commune("91377"), service_areas=essonne
+    )
+    far = ProviderFactory(name="Loin", seat=commune("69123"), serves_whole_country=True)
+    ranked = Provider.objects.serving(evry).with_locality(evry).order_by("-locality", "name")
+    assert [(p.name, p.locality) for p in ranked] == [
+        ("Ici", 3),
+        ("Même agglo", 2),
+        ("Même département", 1),
+        ("Loin", 0),
+    ]
+    assert {here, same_epci, same_departement, far} == set(ranked)
 
 
 def test_an_epci_across_departements_is_served_by_providers_of_each(territory):

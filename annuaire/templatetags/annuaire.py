@@ -1,0 +1,30 @@
+import json
+
+from django import template
+from django.utils.html import _json_script_escapes
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.filter
+def jsonld(data):
+    """Serialise `data` for a <script type="application/ld+json"> block, safely:
+    <, > and & are escaped so no text can close the script element."""
+    text = json.dumps(data, ensure_ascii=False, indent=1).translate(_json_script_escapes)
+    return mark_safe(text)  # noqa: S308 (escaped above, as django's json_script does)
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, path):
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+@register.filter
+def thousands(value):
+    """12345 -> "12 345" (French grouping with a narrow no-break space)."""
+    try:
+        return f"{int(value):,}".replace(",", "\u202f")
+    except (TypeError, ValueError):
+        return value

@@ -1,0 +1,67 @@
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
+
+from providers.models import Provider, visible_publicly_q
+
+from .models import Offering, Software, SoftwareCategory
+
+LIST_LIMIT = 20
+
+
+def software_with_counts():
+    """Every software with `provider_count`, the published providers offering it."""
+    return Software.objects.annotate(
+        provider_count=Count(
+            "offerings__provider",
+            filter=visible_publicly_q("offerings__provider__"),
+            distinct=True,
+        )
+    )
+
+
+@require_safe
+def software_list(request):
+    software = software_with_counts().order_by("name")
+    by_category = {value: [] for value in SoftwareCategory.values}
+    for item in software:
+        by_category[item.category].append(item)
+    categories = [
+        (value, label, by_category[value])
+        for value, label in SoftwareCategory.choices
+        if by_category[value]
+    ]
+    return render(request, "offerings/software_list.html", {"categories": categories})
+
+
+@require_safe
+def software_detail(request, slug):
+    software = get_object_or_404(Software, slug=slug)
+    providers = Provider.objects.published().offering(software=[software.slug])
+    offerings = Offering.objects.filter(software=software, provider__in=providers.values("pk"))
+    service_counts = (
+        offerings.values("service_kinds__slug", "service_kinds__name")
+        .annotate(count=Count("provider", distinct=True))
+        .filter(count__gt=0)
+        .order_by("service_kinds__position")
+    )
+    region_counts = (
+        providers.values("seat__region__slug", "seat__region__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "seat__region__name")
+    )
+    listed = list(providers.for_listing().order_by("name", "pk")[: LIST_LIMIT + 1])
+    context = {
+        "software": software,
+        "provider_count": providers.count(),
+        "service_counts": service_counts,
+        "region_counts": region_counts,
+        "providers": listed[:LIST_LIMIT],
+        "more": len(listed) > LIST_LIMIT,
+        "search_query": urlencode({"logiciel": software.slug}),
+        "crumbs": [("Logiciels", reverse("offerings:software_list")), (software.name, None)],
+        "labels": software.labels.all(),
+    }
+    return render(request, "offerings/software_detail.html", context)

@@ -1,0 +1,73 @@
+"""Keep the providers' search fields in step with everything they are computed from."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from offerings.models import Offering, ServiceKind, Software
+from territories.signals import territories_renamed
+
+from .filters import forget_reference_choices
+from .models import Label, Provider
+from .search import refresh_search_documents
+
+
+@receiver(post_save, sender=Provider)
+def provider_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh_search_documents([instance.pk])
+
+
+@receiver(m2m_changed, sender=Provider.labels.through)
+def provider_labels_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if reverse and action == "pre_clear":  # label.providers.clear(): remember who had it
+        instance._cleared_provider_ids = list(instance.providers.values_list("pk", flat=True))
+    elif action in {"post_add", "post_remove", "post_clear"}:
+        if not reverse:
+            refresh_search_documents([instance.pk])
+        elif action == "post_clear":
+            refresh_search_documents(getattr(instance, "_cleared_provider_ids", []))
+        else:  # label.providers.add(…): pk_set holds provider ids
+            refresh_search_documents(list(pk_set))
+
+
+@receiver([post_save, post_delete], sender=Offering)
+def offering_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh_search_documents([instance.provider_id])
+
+
+@receiver(m2m_changed, sender=Offering.service_kinds.through)
+def offering_kinds_changed(sender, instance, action, reverse, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        if reverse:
+            ids = Provider.objects.filter(offerings__service_kinds=instance).values("pk")
+        else:
+            ids = [instance.provider_id]
+        refresh_search_documents(ids)
+
+
+@receiver(post_save, sender=Software)
+@receiver(post_save, sender=ServiceKind)
+@receiver(post_save, sender=Label)
+def name_source_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw or created:
+        return
+    if sender is Software:
+        ids = Provider.objects.filter(offerings__software=instance).values("pk")
+    elif sender is ServiceKind:
+        ids = Provider.objects.filter(offerings__service_kinds=instance).values("pk")
+    else:
+        ids = Provider.objects.filter(labels=instance).values("pk")
+    refresh_search_documents(ids)
+
+
+@receiver(territories_renamed)
+def seats_renamed(sender, territory_ids, **kwargs):
+    refresh_search_documents(Provider.objects.filter(seat__in=territory_ids).values("pk"))
+
+
+@receiver([post_save, post_delete], sender=Software)
+@receiver([post_save, post_delete], sender=ServiceKind)
+@receiver([post_save, post_delete], sender=Label)
+def reference_data_changed(sender, **kwargs):
+    forget_reference_choices()

@@ -1,0 +1,194 @@
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from annuaire.pagination import paginate
+from annuaire.text import clean_text
+from offerings.models import Offering
+from territories.models import LEVEL_RANK, Level, Territory
+
+from .filters import PAGE_SIZES, SORTS, ProviderFilterSet
+from .models import Provider
+
+
+@require_safe
+def search(request):
+    """Search results: "what" and "where", facets, chips, sorting, pagination."""
+    filterset = ProviderFilterSet(request.GET)
+    page, notices = paginate(
+        filterset.qs.for_listing(),
+        request.GET,
+        page_sizes=PAGE_SIZES,
+        notices=filterset.notices,
+    )
+    data = filterset.data
+    place = filterset.place
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "notices": notices,
+        "place": place,
+        "sorts": SORTS,
+        "current_query": data.urlencode(),
+        "page_query": filterset.query_string(),
+        # The search form keeps the facet filters; the sort form keeps everything else.
+        "hidden_params": [
+            (key, value)
+            for key, values in data.lists()
+            if key not in {"q", "ou", "local", "page"}
+            for value in values
+        ],
+        "sort_hidden_params": [
+            (key, value)
+            for key, values in data.lists()
+            if key not in {"tri", "page"}
+            for value in values
+        ],
+    }
+    if place.ambiguous:
+        context["place_choices"] = [
+            {"territory": choice, "query": filterset.query_string(ou=str(choice))}
+            for choice in place.choices
+        ]
+    else:
+        context["facets"] = filterset.facet_counts()
+        context["chips"] = filterset.active_filters()
+        context["place_alternatives"] = [
+            {"territory": other, "query": filterset.query_string(ou=str(other))}
+            for other in place.alternatives
+        ]
+        context["widen_links"] = [] if page.paginator.count else widen_links(filterset)
+    return render(request, "providers/search.html", context)
+
+
+def widen_links(filterset):
+    """When nothing matches: the same search over larger territories, then without
+    each active filter ("Dolibarr in Essonne" -> Île-de-France -> all of France)."""
+    links = []
+    place = filterset.place.territory
+    if place is not None:
+        for ancestor in place.ancestors():
+            if ancestor.level in (Level.DEPARTEMENT, Level.REGION):
+                links.append(
+                    (
+                        _("Élargir à %(place)s") % {"place": ancestor},
+                        filterset.query_string(ou=str(ancestor), local=None),
+                    )
+                )
+        links.append((_("Élargir à toute la France"), filterset.query_string(ou=None, local=None)))
+    for chip in filterset.active_filters():
+        if chip["key"] != "ou":
+            links.append((_("Retirer « %(filter)s »") % {"filter": chip["label"]}, chip["query"]))
+    return links
+
+
+@require_safe
+def detail(request, slug):
+    provider = get_object_or_404(
+        Provider.objects.published()
+        .select_related("seat__epci", "seat__departement", "seat__region", "cluster")
+        .prefetch_related(
+            "labels",
+            Prefetch(
+                "service_areas",
+                queryset=Territory.objects.select_related("region", "departement"),
+            ),
+            Prefetch(
+                "offerings",
+                queryset=Offering.objects.select_related("software")
+                .prefetch_related("service_kinds")
+                .order_by("software__name"),
+            ),
+        ),
+        slug=slug,
+    )
+    service_areas = sorted(
+        provider.service_areas.all(), key=lambda area: (-LEVEL_RANK[area.level], area.name)
+    )
+    back_query, _truncated = clean_text(request.GET.get("retour", ""), 1000)
+    context = {
+        "provider": provider,
+        "service_areas": service_areas,
+        "back_query": back_query,
+        "map_url": "https://www.openstreetmap.org/search?"
+        + urlencode({"query": provider.postal_address()}),
+        "report_url": report_mailto(request, provider),
+        "structured_data": provider_structured_data(request, provider, service_areas),
+        "crumbs": [
+            (_("Prestataires"), reverse("providers:search")),
+            (provider.seat.region.name, provider.seat.region.get_absolute_url()),
+            (provider.name, None),
+        ],
+    }
+    return render(request, "providers/detail.html", context)
+
+
+def report_mailto(request, provider):
+    """A prefilled e-mail to the listing's cluster (or the directory team)."""
+    address = (provider.cluster.email if provider.cluster else "") or settings.CONTACT_EMAIL
+    subject = _("Erreur sur la fiche %(name)s") % {"name": provider.name}
+    body = _("Fiche : %(url)s\n\nCe qui est inexact :\n") % {
+        "url": request.build_absolute_uri(provider.get_absolute_url())
+    }
+    return f"mailto:{address}?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
+
+
+def provider_structured_data(request, provider, service_areas):
+    """schema.org Organization with areaServed and makesOffer, as JSON-LD."""
+    area_types = {
+        Level.REGION: "State",
+        Level.DEPARTEMENT: "AdministrativeArea",
+        Level.EPCI: "AdministrativeArea",
+        Level.COMMUNE: "City",
+    }
+    areas = [{"@type": area_types[area.level], "name": area.name} for area in service_areas]
+    if provider.serves_whole_country:
+        areas.insert(0, {"@type": "Country", "name": "France"})
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "@id": request.build_absolute_uri(provider.get_absolute_url()),
+        "name": provider.name,
+        "url": provider.website or request.build_absolute_uri(provider.get_absolute_url()),
+        "description": provider.description,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": provider.address,
+            "postalCode": provider.postal_code,
+            "addressLocality": provider.seat.name,
+            "addressRegion": provider.seat.region.name,
+            "addressCountry": "FR",
+        },
+        "areaServed": areas,
+        "makesOffer": [
+            {
+                "@type": "Offer",
+                "itemOffered": {
+                    "@type": "Service",
+                    "name": f"{kind.name} — {offering.software.name}",
+                    "serviceType": kind.name,
+                    "category": offering.software.name,
+                },
+            }
+            for offering in provider.offerings.all()
+            for kind in offering.service_kinds.all()
+        ],
+    }
+    if provider.email:
+        data["email"] = provider.email
+    if provider.phone:
+        data["telephone"] = provider.phone
+    if provider.siren:
+        data["identifier"] = {
+            "@type": "PropertyValue",
+            "propertyID": "SIREN",
+            "value": provider.siren,
+        }
+    if provider.year_founded:
+        data["foundingDate"] = str(provider.year_founded)
+    return data

@@ -1,0 +1,188 @@
+"""Turn what someone typed in "Où ?" into one territory, a choice, or nothing.
+
+Accepted: a name ("Évry", "essonne", "ile de france"), a label as we display it
+("Évry-Courcouronnes (91)"), a postal code ("91000"), an INSEE code, also a
+former one ("91182"), an EPCI SIREN. A typo falls back to the closest names
+("evri courcouronnes"), on PostgreSQL through the trigram index, on SQLite
+through difflib; both rank the candidates the same way, in Python.
+
+Choosing among candidates: an exact name or code beats a name that starts with
+the text, which beats a word inside a name; within that, bigger populations
+weigh more. The best candidate is taken when it outweighs the next one five
+times ("Évry" → Évry-Courcouronnes, 66,919 inhabitants, rather than Évry in
+the Yonne, 402); otherwise the person is asked to choose ("Saint-Denis").
+"""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q
+
+from annuaire.text import fold
+
+from .models import PostalCode, Territory, TerritoryAlias
+
+MAX_CANDIDATES = 40
+MAX_CHOICES = 8
+DOMINANCE = 5
+TIER_WEIGHTS = (100, 10, 1)
+FUZZY_CUTOFF = 0.75
+_HINT = re.compile(r"^(?P<name>.*?)\s*\((?P<hint>[0-9AB]{2,9})\)\s*$", re.IGNORECASE)
+NAMES_CACHE_KEY = "territories:names:v1"
+
+
+@dataclass
+class Resolution:
+    text: str
+    territory: Territory | None = None
+    choices: list = field(default_factory=list)
+    alternatives: list = field(default_factory=list)
+    corrected: bool = False
+
+    @property
+    def ambiguous(self):
+        return self.territory is None and bool(self.choices)
+
+    @property
+    def unknown(self):
+        return bool(self.text) and self.territory is None and not self.choices
+
+
+def _candidates(query, folded, raw):
+    """Up to MAX_CANDIDATES matches, each annotated with what its tier needs (one query)."""
+    aliases = TerritoryAlias.objects.filter(territory=OuterRef("pk"))
+    return list(
+        Territory.objects.current()
+        .search(query)
+        .select_related("epci", "departement", "region")
+        .annotate(
+            postal_hit=Exists(PostalCode.objects.filter(commune=OuterRef("pk"), code=raw)),
+            alias_hit=Exists(aliases.filter(Q(code=raw) | Q(search_name=folded))),
+            alias_prefix=Exists(aliases.filter(search_name__startswith=folded)),
+        )[:MAX_CANDIDATES]
+    )
+
+
+def _narrow(found, keep):
+    """The candidates for which `keep` holds, or all of them if none does."""
+    narrowed = [candidate for candidate in found if keep(candidate)]
+    return narrowed or found
+
+
+def _tier(candidate, folded, raw):
+    if candidate.search_name == folded or candidate.code == raw:
+        return 0
+    if candidate.postal_hit or candidate.alias_hit:
+        return 0
+    if candidate.search_name.startswith(folded) or candidate.alias_prefix:
+        return 1
+    return 2
+
+
+def _drop_containers(tiered):
+    """Drop a candidate that contains another, equally well matched candidate: "Nantes"
+    means the commune, not Nantes Métropole; "Paris" the commune, not the département."""
+    contained_by = {}
+    for tier, candidate in tiered:
+        for ancestor_id in (candidate.epci_id, candidate.departement_id, candidate.region_id):
+            if ancestor_id:
+                contained_by[ancestor_id] = min(tier, contained_by.get(ancestor_id, tier))
+    return [
+        (tier, candidate) for tier, candidate in tiered if contained_by.get(candidate.pk, 3) > tier
+    ]
+
+
+def _weight(candidate, tier):
+    return (candidate.population or 1) * TIER_WEIGHTS[tier]
+
+
+def _choose(text, ranked, *, corrected=False):
+    """`ranked`: (weight, candidate) pairs, heaviest first."""
+    if not ranked:
+        return Resolution(text)
+    best_weight, best = ranked[0]
+    others = [candidate for _, candidate in ranked[1 : MAX_CHOICES + 1]]
+    if len(ranked) == 1 or best_weight >= DOMINANCE * ranked[1][0]:
+        return Resolution(text, territory=best, alternatives=others, corrected=corrected)
+    return Resolution(
+        text, choices=[candidate for _, candidate in ranked[:MAX_CHOICES]], corrected=corrected
+    )
+
+
+def _fuzzy(folded):
+    """Closest names for a typo, ranked by difflib's ratio (then population)."""
+    vendor = connections[Territory.objects.db].vendor
+    if vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        pool = list(
+            Territory.objects.current()
+            .select_related("epci", "departement", "region")
+            .annotate(similarity=TrigramSimilarity("search_name", folded))
+            .filter(similarity__gt=0.3)
+            .order_by("-similarity")[:MAX_CANDIDATES]
+        )
+    else:
+        names = cache.get(NAMES_CACHE_KEY)
+        if names is None:
+            names = {}
+            for pk, name in Territory.objects.current().values_list("pk", "search_name"):
+                names.setdefault(name, []).append(pk)
+            cache.set(NAMES_CACHE_KEY, names, 24 * 3600)
+        close = difflib.get_close_matches(folded, names, n=10, cutoff=FUZZY_CUTOFF)
+        ids = [pk for name in close for pk in names[name]]
+        pool = list(
+            Territory.objects.filter(pk__in=ids).select_related("epci", "departement", "region")
+        )
+    scored = []
+    for candidate in pool:
+        ratio = difflib.SequenceMatcher(None, folded, candidate.search_name).ratio()
+        if ratio >= FUZZY_CUTOFF:
+            scored.append((round(ratio, 1), candidate.population or 1, candidate))
+    scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    if not scored:
+        return []
+    best_ratio = scored[0][0]
+    return [
+        (population, candidate) for ratio, population, candidate in scored if ratio == best_ratio
+    ]
+
+
+def resolve(text):
+    """Resolve a "where" text into a `Resolution`."""
+    text = " ".join(str(text).split())[:120]
+    if not fold(text):
+        return Resolution("")
+    name, hint = text, None
+    match = _HINT.match(text)
+    if match and fold(match["name"]):
+        name, hint = match["name"], match["hint"].upper()
+    folded = fold(name)
+    raw = (hint or text).strip().upper()
+    if hint and len(hint) >= 5:  # "Évry (91228)": an INSEE or postal code
+        found = _narrow(_candidates(hint, folded, raw), lambda c: c.search_name.startswith(folded))
+    else:
+        found = _candidates(name, folded, raw)
+        if hint:  # "Évry (91)": a département code
+            found = _narrow(found, lambda c: hint in (c.code, c.departement_code))
+    if not found:
+        return _choose(text, _fuzzy(folded), corrected=True)
+    tiered = _drop_containers([(_tier(c, folded, raw), c) for c in found])
+    ranked = sorted(
+        ((_weight(c, tier), c) for tier, c in tiered), key=lambda pair: pair[0], reverse=True
+    )
+    return _choose(text, ranked)
+
+
+def suggestions(text, limit=MAX_CHOICES):
+    """Places starting with `text`, for the "Où ?" field's suggestions (no typo search)."""
+    if len(fold(text)) < 2:
+        return []
+    return list(
+        Territory.objects.current()
+        .search(text[:120])
+        .select_related("departement", "region")[:limit]
+    )

@@ -1,0 +1,143 @@
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from annuaire.text import clean_text
+from offerings.models import Offering
+from providers.models import Provider
+
+from .models import Level, Territory
+from .resolution import suggestions as place_suggestions
+
+LIST_LIMIT = 20
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def suggestions(request):
+    """JSON suggestions for the "Où ?" field: [{label, kind, detail}]."""
+    text, _truncated = clean_text(request.GET.get("q", ""), 120)
+    results = [
+        {"label": str(place), "kind": place.get_level_display(), "detail": _detail(place)}
+        for place in place_suggestions(text)
+    ]
+    return JsonResponse({"results": results})
+
+
+def _detail(place):
+    parts = [place.get_level_display()]
+    if place.level == Level.COMMUNE and place.departement_id:
+        parts.append(place.departement.name)
+    if place.population:
+        parts.append(f"{place.population:,} hab.".replace(",", "\u202f"))
+    return ", ".join(parts)
+
+
+@require_safe
+def index(request):
+    regions = Territory.objects.regions().order_by("name")
+    located = dict(
+        Provider.objects.published()
+        .values_list("seat__region")
+        .annotate(count=Count("pk"))
+        .values_list("seat__region", "count")
+    )
+    rows = [(region, located.get(region.pk, 0)) for region in regions]
+    return render(
+        request, "territories/index.html", {"rows": rows, "crumbs_index": [("Territoires", None)]}
+    )
+
+
+def _page(request, territory, children=(), children_title=""):
+    published = Provider.objects.published()
+    located = published.located_in(territory).for_listing().order_by("name", "pk")
+    serving = published.serving(territory).with_locality(territory)
+    serving_ids = serving.values("pk")
+    offerings = Offering.objects.filter(provider__in=serving_ids)
+    software_counts = (
+        offerings.values("software__slug", "software__name")
+        .annotate(count=Count("provider", distinct=True))
+        .order_by("-count", "software__name")
+    )
+    service_counts = (
+        offerings.values("service_kinds__slug", "service_kinds__name")
+        .annotate(count=Count("provider", distinct=True))
+        .order_by("service_kinds__position")
+    )
+    label = str(territory)
+    located_list = list(located[: LIST_LIMIT + 1])
+    context = {
+        "territory": territory,
+        "ancestors": territory.ancestors(),
+        "located": located_list[:LIST_LIMIT],
+        "located_more": len(located_list) > LIST_LIMIT,
+        "serving": serving.for_listing().order_by("-locality", "name", "pk")[:LIST_LIMIT],
+        "serving_count": serving.count(),
+        "software_counts": software_counts,
+        "service_counts": service_counts,
+        "search_query": urlencode({"ou": label}),
+        "local_query": urlencode({"ou": label, "local": "on"}),
+        "children": children,
+        "children_title": children_title,
+        "crumbs": _crumbs(territory),
+    }
+    return render(request, "territories/detail.html", context)
+
+
+def _crumbs(territory):
+    crumbs = [("Territoires", reverse("territories:index"))]
+    if territory.level in (Level.DEPARTEMENT, Level.COMMUNE) and territory.region_id:
+        crumbs.append((territory.region.name, territory.region.get_absolute_url()))
+    if territory.level == Level.COMMUNE and territory.departement_id:
+        crumbs.append((territory.departement.name, territory.departement.get_absolute_url()))
+    crumbs.append((territory.name, None))
+    return crumbs
+
+
+def _get(level, slug, **parents):
+    territory = get_object_or_404(
+        Territory.objects.current().select_related("region", "departement", "epci"),
+        level=level,
+        slug=slug,
+    )
+    for field, parent_slug in parents.items():
+        parent = getattr(territory, field)
+        if parent is None or parent.slug != parent_slug:
+            raise Http404("Territoire introuvable à cette adresse.")
+    return territory
+
+
+@require_safe
+def region(request, region):
+    territory = _get(Level.REGION, region)
+    children = Territory.objects.departements().filter(region=territory).select_related("region")
+    return _page(request, territory, children.order_by("code"), "Départements")
+
+
+@require_safe
+def departement(request, region, departement):
+    territory = _get(Level.DEPARTEMENT, departement, region=region)
+    children = Territory.objects.epcis().filter(departement=territory).order_by("name")
+    return _page(request, territory, children, "Intercommunalités")
+
+
+@require_safe
+def epci(request, epci):
+    territory = _get(Level.EPCI, epci)
+    children = (
+        Territory.objects.communes()
+        .filter(epci=territory)
+        .select_related("region", "departement")
+        .order_by("-population", "name")
+    )
+    return _page(request, territory, children, "Communes membres")
+
+
+@require_safe
+def commune(request, region, departement, commune):
+    territory = _get(Level.COMMUNE, commune, region=region, departement=departement)
+    return _page(request, territory)
