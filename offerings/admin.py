@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,7 @@ class OfferingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["service_kinds", "software__category"]
     search_fields = ["provider__name", "software__name"]
     autocomplete_fields = ["provider", "software"]
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
 
     def scope(self, request, queryset):
         return queryset.filter(provider__in=Provider.objects.editable_by(request.user))
@@ -67,11 +69,6 @@ class OfferingAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if db_field.name == "provider":
             kwargs["queryset"] = Provider.objects.editable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "service_kinds":
-            kwargs["widget"] = forms.CheckboxSelectMultiple
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("services"))
     def service_kind_names(self, offering):

@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annuaire.text import slug_for
+from annuaire.models import SlugFromNameMixin
 from providers.models import visible_publicly_q
 
 from .validators import validate_spdx_expression, validate_wikidata_id
@@ -25,7 +25,7 @@ class SoftwareCategory(models.TextChoices):
     OTHER = "autre", _("Autre")
 
 
-class Software(models.Model):
+class Software(SlugFromNameMixin, models.Model):
     name = models.CharField(_("nom"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     category = models.CharField(
@@ -66,11 +66,6 @@ class Software(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = slug_for(self.name, max_length=140)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("offerings:software_detail", args=[self.slug])

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -36,16 +37,10 @@ class OfferingInline(admin.TabularInline):
     extra = 1
     fields = ["software", "service_kinds", "description"]
     autocomplete_fields = ["software"]
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "service_kinds":
-            kwargs["widget"] = forms.CheckboxSelectMultiple
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "description":
-            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+    }
 
     def get_queryset(self, request):
         return (

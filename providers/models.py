@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from annuaire.models import SlugFromNameMixin
 from annuaire.text import slug_for
 from territories.models import Level, Territory
 
@@ -53,7 +54,7 @@ def visible_publicly_q(prefix=""):
     return Q(**{f"{prefix}status": Status.PUBLISHED})
 
 
-class Cluster(models.Model):
+class Cluster(SlugFromNameMixin, models.Model):
     """A regional association of open-source companies that curates listings."""
 
     name = models.CharField(_("nom"), max_length=150, unique=True)
@@ -84,11 +85,6 @@ class Cluster(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = slug_for(self.name, max_length=160)
-        super().save(*args, **kwargs)
-
 
 class LabelKind(models.TextChoices):
     CERTIFICATION = "certification", _("Certification")
@@ -97,7 +93,7 @@ class LabelKind(models.TextChoices):
     ESS = "ess", _("Économie sociale et solidaire")
 
 
-class Label(models.Model):
+class Label(SlugFromNameMixin, models.Model):
     """A label or certification: Qualiopi, Dolibarr Preferred Partner, CHATONS, ESS…"""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
@@ -122,11 +118,6 @@ class Label(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = slug_for(self.name, max_length=140)
-        super().save(*args, **kwargs)
 
 
 class ProviderQuerySet(models.QuerySet):
