@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "simple_history",
     "annuaire",
     "territories",
     "offerings",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "annuaire.urls"
@@ -186,7 +188,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-if env_bool("BEHIND_HTTPS_PROXY", False):
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
@@ -200,11 +203,31 @@ LOGGING = {
     },
 }
 
-# Directory-specific settings.
+# The audit history is read-only: decisions go through the moderation queue.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Directory-specific settings (each can be set from the environment).
+TERRITORIES_DATA = BASE_DIR / "territories" / "data"
 ANNUAIRE = {
     # Path of the vendored official territories archive (see territories/data/README.md).
-    "TERRITORIES_ARCHIVE": BASE_DIR
-    / "territories"
-    / "data"
-    / "etalab-decoupage-administratif-6.0.0.tgz",
+    "TERRITORIES_ARCHIVE": TERRITORIES_DATA / "etalab-decoupage-administratif-6.0.0.tgz",
+    # Staleness (manage.py remind_stale): remind after this many days without
+    # verification, archive when still unconfirmed this many days after the reminder.
+    "STALE_AFTER_DAYS": env_int("STALE_AFTER_DAYS", 365),
+    "ARCHIVE_AFTER_REMINDER_DAYS": env_int("ARCHIVE_AFTER_REMINDER_DAYS", 90),
+    # Liveness (manage.py check_websites): flag after N failing days, hide after M.
+    "WEBSITE_FLAG_AFTER_DAYS": env_int("WEBSITE_FLAG_AFTER_DAYS", 3),
+    "WEBSITE_HIDE_AFTER_DAYS": env_int("WEBSITE_HIDE_AFTER_DAYS", 14),
+    "WEBSITE_TIMEOUT_SECONDS": env_int("WEBSITE_TIMEOUT_SECONDS", 10),
+    "WEBSITE_CONCURRENCY": env_int("WEBSITE_CONCURRENCY", 8),
+    "WEBSITE_MAX_REDIRECTS": env_int("WEBSITE_MAX_REDIRECTS", 5),
+    # Only public addresses are fetched, unless this is on (tests use a local server).
+    "WEBSITE_ALLOW_PRIVATE_ADDRESSES": env_bool("WEBSITE_ALLOW_PRIVATE_ADDRESSES", False),
+    # Magic links (hours) and the defences of the public forms.
+    "EDIT_LINK_HOURS": env_int("EDIT_LINK_HOURS", 48),
+    "CONFIRM_LINK_HOURS": env_int("CONFIRM_LINK_HOURS", 7 * 24),
+    "FORM_MIN_SECONDS": env_int("FORM_MIN_SECONDS", 3),
+    "SUBMISSIONS_PER_HOUR": env_int("SUBMISSIONS_PER_HOUR", 5),
+    "LINK_REQUESTS_PER_HOUR": env_int("LINK_REQUESTS_PER_HOUR", 5),
+    "REPORTS_PER_HOUR": env_int("REPORTS_PER_HOUR", 10),
 }

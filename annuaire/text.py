@@ -96,8 +96,13 @@ def search_tokens(text, *, keep_stopwords=False):
     return list(dict.fromkeys(stem for stem in stems if stem))
 
 
-def clean_text(value, limit):
-    """Drop control and format characters (NUL breaks PostgreSQL), collapse spaces."""
-    value = "".join(char if unicodedata.category(char)[0] != "C" else " " for char in str(value))
-    value = " ".join(value.split())
-    return value[:limit], len(value) > limit
+def clean_text(value, limit, *, keep_newlines=False):
+    """Drop control and format characters (NUL breaks PostgreSQL) and extra spaces;
+    return (text at most `limit` long, whether it was longer)."""
+    lines = str(value).replace("\r\n", "\n").split("\n") if keep_newlines else [str(value)]
+    cleaned = []
+    for line in lines:
+        line = "".join(char if unicodedata.category(char)[0] != "C" else " " for char in line)
+        cleaned.append(" ".join(line.split()))
+    text = "\n".join(cleaned).strip()
+    return text[:limit], len(text) > limit

@@ -14,7 +14,7 @@ admin.site.index_title = _("Tableau de bord")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("prestataires/", include("providers.urls")),
+    path("", include("providers.urls")),
     path("logiciels/", include("offerings.urls")),
     path("territoires/", include("territories.urls")),
     path("lieux/suggestions", suggestions, name="place_suggestions"),

@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from annuaire.models import SlugFromNameMixin
 from providers.models import visible_publicly_q
@@ -128,6 +129,7 @@ class Offering(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = OfferingQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=["service_kinds"])
 
     class Meta:
         verbose_name = _("offre")

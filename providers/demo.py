@@ -777,6 +777,7 @@ def load_demo(now=None):
                 "description": f"{description.format(name=name)}\n\n{DEMO_NOTICE}",
                 "website": f"https://{domain}",
                 "email": f"contact@{domain}",
+                "show_email": True,
                 "phone": f"{phone_prefix} {phone_suffix // 100:02d} {phone_suffix % 100:02d}",
                 "address": f"{1 + _stable_number(name + 'no', 120)} rue des Logiciels Libres",
                 "postal_code": seat.postal_codes.values_list("code", flat=True).first() or "",

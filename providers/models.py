@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
-from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from annuaire.models import SlugFromNameMixin
 from annuaire.text import slug_for
@@ -47,11 +47,12 @@ class Workforce(models.TextChoices):
 
 
 def visible_publicly_q(prefix=""):
-    """The one rule for what the public may see: published providers only.
+    """The one rule for what the public may see: published providers, except those
+    hidden because their website has been unreachable for too long.
 
     `prefix` reaches a provider from another model, e.g. "provider__" on offerings.
     """
-    return Q(**{f"{prefix}status": Status.PUBLISHED})
+    return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}hidden_unreachable": False})
 
 
 class Cluster(SlugFromNameMixin, models.Model):
@@ -206,18 +207,26 @@ class ProviderQuerySet(models.QuerySet):
         clusters = Cluster.objects.filter(moderators=user)
         return self.filter(Q(cluster__in=clusters) | Q(seat__region__in=clusters.values("regions")))
 
-    def publish(self):
-        """Publish in bulk, stamping first publication and verification dates."""
-        now = timezone.now()
-        return self.update(
-            status=Status.PUBLISHED,
-            published_at=Coalesce("published_at", Now()),
-            last_verified_at=now,
-            updated_at=now,
-        )
+    def publish(self, user=None):
+        """Publish each provider (saved one by one, so the audit history records it)."""
+        count = 0
+        for provider in self:
+            provider.status = Status.PUBLISHED
+            provider.last_verified_at = timezone.now()
+            provider.reminded_at = None
+            provider._history_user = user
+            provider.save()
+            count += 1
+        return count
 
-    def archive(self):
-        return self.update(status=Status.ARCHIVED, updated_at=timezone.now())
+    def archive(self, user=None):
+        count = 0
+        for provider in self:
+            provider.status = Status.ARCHIVED
+            provider._history_user = user
+            provider.save()
+            count += 1
+        return count
 
 
 class Provider(models.Model):
@@ -230,7 +239,12 @@ class Provider(models.Model):
     )
     description = models.TextField(_("présentation"), max_length=5000, blank=True)
     website = models.URLField(_("site web"), blank=True)
-    email = models.EmailField(_("adresse e-mail de contact"), blank=True)
+    email = models.EmailField(
+        _("adresse e-mail de contact"),
+        blank=True,
+        help_text=_("Reçoit les liens de mise à jour de la fiche ; publiée seulement si cochée."),
+    )
+    show_email = models.BooleanField(_("afficher l'adresse e-mail sur la fiche"), default=False)
     phone = models.CharField(_("téléphone"), max_length=25, blank=True, validators=[validate_phone])
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
@@ -278,6 +292,35 @@ class Provider(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True, editable=False)
     last_verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    # Self-service: a submission counts for moderators once its e-mail is confirmed.
+    email_confirmed_at = models.DateTimeField(
+        _("adresse confirmée le"), null=True, blank=True, editable=False
+    )
+    changes_requested_at = models.DateTimeField(
+        _("modifications demandées le"), null=True, blank=True, editable=False
+    )
+    # Staleness (manage.py remind_stale).
+    reminded_at = models.DateTimeField(
+        _("relance envoyée le"), null=True, blank=True, editable=False
+    )
+    # Liveness of the website (manage.py check_websites).
+    website_checked_at = models.DateTimeField(
+        _("site vérifié le"), null=True, blank=True, editable=False
+    )
+    website_failure_days = models.PositiveSmallIntegerField(
+        _("jours d'échec consécutifs du site"), default=0, editable=False
+    )
+    website_last_failure_on = models.DateField(null=True, blank=True, editable=False)
+    website_error = models.CharField(
+        _("dernière erreur du site"), max_length=200, blank=True, editable=False
+    )
+    website_owner_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hidden_unreachable = models.BooleanField(
+        _("masqué : site injoignable"),
+        default=False,
+        editable=False,
+        help_text=_("Masqué du public tant que le site web ne répond plus."),
+    )
     # Search fields, computed by providers.search.refresh_search_documents.
     search_names = models.TextField(editable=False, default="")
     search_topics = models.TextField(editable=False, default="")
@@ -291,6 +334,16 @@ class Provider(models.Model):
     )
 
     objects = ProviderQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_names",
+            "search_topics",
+            "search_text",
+            "search_document",
+            "website_checked_at",
+        ],
+        m2m_fields=["service_areas", "labels"],
+    )
 
     class Meta:
         verbose_name = _("prestataire")
@@ -338,7 +391,7 @@ class Provider(models.Model):
 
     @property
     def is_public(self):
-        return self.status == Status.PUBLISHED
+        return self.status == Status.PUBLISHED and not self.hidden_unreachable
 
     def postal_address(self):
         """One-line address, for maps: "12 rue X, 91000 Évry-Courcouronnes, France"."""
@@ -348,3 +401,135 @@ class Provider(models.Model):
     @property
     def website_domain(self):
         return urlsplit(self.website).hostname or "" if self.website else ""
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("À examiner")
+    APPROVED = "approved", _("Approuvée")
+    REJECTED = "rejected", _("Refusée")
+    CHANGES_REQUESTED = "changes", _("Modifications demandées")
+
+
+class Revision(models.Model):
+    """Changes an owner proposes to a published listing; applied only when approved."""
+
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("prestataire"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    data = models.JSONField(_("modifications proposées"))
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.PENDING,
+        db_index=True,
+    )
+    submitted_by_email = models.EmailField(_("proposée par"))
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("examinée le"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("examinée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    review_note = models.TextField(_("message au demandeur"), blank=True)
+
+    class Meta:
+        verbose_name = _("proposition de modification")
+        verbose_name_plural = _("propositions de modification")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.provider} — {self.created_at:%d/%m/%Y}"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("À traiter")
+    RESOLVED = "resolved", _("Corrigé")
+    DISMISSED = "dismissed", _("Sans suite")
+
+
+class Report(models.Model):
+    """« Signaler une erreur » on a listing: goes to the cluster's moderation queue."""
+
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("prestataire"), on_delete=models.CASCADE, related_name="reports"
+    )
+    message = models.TextField(_("ce qui est inexact"), max_length=2000)
+    email = models.EmailField(_("adresse pour vous répondre"), blank=True)
+    status = models.CharField(
+        _("statut"),
+        max_length=10,
+        choices=ReportStatus.choices,
+        default=ReportStatus.OPEN,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("traité par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.provider} — {self.created_at:%d/%m/%Y}"
+
+
+class LinkPurpose(models.TextChoices):
+    CONFIRM_SUBMISSION = "confirm", _("Confirmer une demande de référencement")
+    EDIT = "edit", _("Mettre à jour une fiche")
+    STILL_ACCURATE = "accurate", _("Confirmer qu'une fiche est à jour")
+
+
+class MagicLinkQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class MagicLink(models.Model):
+    """A single-purpose, expiring, single-use link sent by e-mail (no passwords for
+    providers). Only a hash of the token is stored."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    purpose = models.CharField(max_length=10, choices=LinkPurpose.choices)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="magic_links")
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MagicLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lien d'accès")
+        verbose_name_plural = _("liens d'accès")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} — {self.provider}"
+
+
+class SlugRedirect(models.Model):
+    """An old provider address that now leads to another listing (after a merge)."""
+
+    old_slug = models.SlugField(max_length=220, unique=True)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ancienne adresse")
+        verbose_name_plural = _("anciennes adresses")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.provider.slug}"

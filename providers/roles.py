@@ -13,6 +13,9 @@ MODERATOR_PERMISSIONS = {
         "provider": ["view", "add", "change", "delete"],
         "cluster": ["view"],
         "label": ["view", "add", "change"],
+        "revision": ["view"],
+        "report": ["view", "change"],
+        "slugredirect": ["view"],
     },
     "offerings": {
         "offering": ["view", "add", "change", "delete"],

@@ -10,11 +10,15 @@ from .filters import forget_reference_choices
 from .models import Label, Provider
 from .search import refresh_search_documents
 
+# What the search documents are computed from, on the provider itself.
+SEARCHED_FIELDS = {"name", "description", "seat", "seat_id"}
+
 
 @receiver(post_save, sender=Provider)
-def provider_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        refresh_search_documents([instance.pk])
+def provider_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and not SEARCHED_FIELDS & set(update_fields)):
+        return
+    refresh_search_documents([instance.pk])
 
 
 @receiver(m2m_changed, sender=Provider.labels.through)

@@ -1,8 +1,7 @@
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -13,7 +12,7 @@ from offerings.models import Offering
 from territories.models import LEVEL_RANK, Level, Territory
 
 from .filters import PAGE_SIZES, SORTS, ProviderFilterSet
-from .models import Provider
+from .models import Provider, SlugRedirect
 
 
 @require_safe
@@ -89,6 +88,9 @@ def widen_links(filterset):
 
 @require_safe
 def detail(request, slug):
+    moved = SlugRedirect.objects.filter(old_slug=slug).select_related("provider").first()
+    if moved is not None and moved.provider.is_public:
+        return redirect(moved.provider, permanent=True)
     provider = get_object_or_404(
         Provider.objects.published()
         .select_related("seat__epci", "seat__departement", "seat__region", "cluster")
@@ -117,7 +119,6 @@ def detail(request, slug):
         "back_query": back_query,
         "map_url": "https://www.openstreetmap.org/search?"
         + urlencode({"query": provider.postal_address()}),
-        "report_url": report_mailto(request, provider),
         "structured_data": provider_structured_data(request, provider, service_areas),
         "crumbs": [
             (_("Prestataires"), reverse("providers:search")),
@@ -126,16 +127,6 @@ def detail(request, slug):
         ],
     }
     return render(request, "providers/detail.html", context)
-
-
-def report_mailto(request, provider):
-    """A prefilled e-mail to the listing's cluster (or the directory team)."""
-    address = (provider.cluster.email if provider.cluster else "") or settings.CONTACT_EMAIL
-    subject = _("Erreur sur la fiche %(name)s") % {"name": provider.name}
-    body = _("Fiche : %(url)s\n\nCe qui est inexact :\n") % {
-        "url": request.build_absolute_uri(provider.get_absolute_url())
-    }
-    return f"mailto:{address}?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
 
 
 def provider_structured_data(request, provider, service_areas):
@@ -179,7 +170,7 @@ def provider_structured_data(request, provider, service_areas):
             for kind in offering.service_kinds.all()
         ],
     }
-    if provider.email:
+    if provider.email and provider.show_email:
         data["email"] = provider.email
     if provider.phone:
         data["telephone"] = provider.phone

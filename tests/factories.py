@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
 from providers.models import Cluster, Label, LabelKind, Provider, Status
@@ -64,6 +65,8 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     website = factory.LazyAttribute(lambda o: f"https://{o.name.lower().replace(' ', '-')}.example")
     seat = factory.LazyFunction(lambda: commune("91228"))
     status = Status.PUBLISHED
+    email = factory.LazyAttribute(lambda o: f"contact@{o.name.lower().replace(' ', '-')}.example")
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def service_areas(self, create, extracted, **kwargs):

@@ -28,3 +28,19 @@ def thousands(value):
         return f"{int(value):,}".replace(",", "\u202f")
     except (TypeError, ValueError):
         return value
+
+
+@register.simple_tag
+def widget(field, show_errors=True):
+    """Render a form widget with aria-describedby pointing at its help text and errors,
+    and aria-invalid when it has errors."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_helptext")
+    attrs = {}
+    if show_errors and field.errors:
+        ids.extend(f"{field.auto_id}_error{index}" for index in range(1, len(field.errors) + 1))
+        attrs["aria-invalid"] = "true"
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    return field.as_widget(attrs=attrs)

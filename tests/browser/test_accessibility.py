@@ -24,6 +24,9 @@ PAGES = {
     "open-data": "/donnees-ouvertes/",
     "legal": "/mentions-legales/",
     "admin-login": "/admin/login/",
+    "submit": "/referencer/",
+    "report": "/prestataires/essonne-gestion-libre/signaler/",
+    "request-update": "/prestataires/essonne-gestion-libre/mise-a-jour/",
 }
 
 

@@ -19,18 +19,19 @@ class Command(BaseCommand):
     def handle(self, *args, remove, **options):
         if remove:
             deleted = remove_demo()
-            self.stdout.write(
-                self.style.SUCCESS(f"Données de démonstration supprimées ({deleted} lignes).")
-            )
+            if options["verbosity"]:
+                message = f"Données de démonstration supprimées ({deleted} lignes)."
+                self.stdout.write(self.style.SUCCESS(message))
             return
         if not Territory.objects.communes().exists():
             raise CommandError(
                 "Aucun territoire chargé : lancez d'abord « python manage.py import_territories »."
             )
         report = load_demo()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Démonstration : {len(PROVIDERS)} prestataires fictifs "
-                f"({report.created} créés, {report.updated} mis à jour)."
+        if options["verbosity"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Démonstration : {len(PROVIDERS)} prestataires fictifs "
+                    f"({report.created} créés, {report.updated} mis à jour)."
+                )
             )
-        )

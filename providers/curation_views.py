@@ -1,0 +1,261 @@
+"""Public self-service: submit a listing, owners' updates by magic link, error reports."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from annuaire.ratelimit import allow, client_ip
+
+from . import emails, links
+from .forms import (
+    OFFERINGS_PREFIX,
+    OfferingFormSet,
+    ProviderForm,
+    ReportForm,
+    offering_formset,
+)
+from .models import Cluster, LinkPurpose, Provider, Status
+from .moderation import EDITABLE_FIELDS, apply_data, mark_verified, propose_revision, queue_url
+
+ADD_ROW = "ajouter_ligne"
+
+
+def _with_extra_row(data):
+    """The posted data with one more (empty) offering row."""
+    data = data.copy()
+    key = f"{OFFERINGS_PREFIX}-TOTAL_FORMS"
+    total = data.get(key, "0")
+    data[key] = str(min(int(total) + 1 if total.isdigit() else 1, 30))
+    return data
+
+
+def _provider_data(form, formset):
+    """The snapshot-shaped data of a valid ProviderForm and its offerings."""
+    cleaned = form.cleaned_data
+    return {
+        "fields": {name: cleaned[name] for name in EDITABLE_FIELDS if name in cleaned},
+        "seat": cleaned["seat_text"].pk,
+        "service_areas": sorted(area.pk for area in cleaned["areas_text"]),
+        "labels": sorted(label.pk for label in cleaned["labels"]),
+        "offerings": formset.offerings_data(),
+    }
+
+
+def _cluster_for(seat):
+    return Cluster.objects.filter(regions=seat.region_id).order_by("pk").first()
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def submit(request):
+    """« Référencer mon entreprise »: stored as a pending listing, never published as is."""
+    status = 200
+    show_errors = True
+    if request.method != "POST":
+        form, formset = ProviderForm(), offering_formset()
+    elif ADD_ROW in request.POST:
+        data = _with_extra_row(request.POST)
+        form, formset = ProviderForm(data), OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
+        show_errors = False
+    else:
+        form = ProviderForm(request.POST)
+        formset = OfferingFormSet(request.POST, prefix=OFFERINGS_PREFIX)
+        limit = settings.ANNUAIRE["SUBMISSIONS_PER_HOUR"]
+        if not allow("submit", client_ip(request), limit):
+            form.add_error(
+                None, _("Trop d'envois depuis votre connexion : réessayez dans une heure.")
+            )
+            status = 429
+        elif form.is_valid() & formset.is_valid():
+            if form.find_duplicates() and not form.cleaned_data.get("confirm_not_duplicate"):
+                status = 200
+            else:
+                provider = _create_submission(form, formset)
+                if provider is not None:
+                    return redirect("providers:submit_done")
+    return render(
+        request,
+        "providers/submit.html",
+        {"form": form, "formset": formset, "show_errors": show_errors, "add_row": ADD_ROW},
+        status=status,
+    )
+
+
+def _create_submission(form, formset):
+    data = _provider_data(form, formset)
+    seat = form.cleaned_data["seat_text"]
+    try:
+        with transaction.atomic():
+            provider = Provider(status=Status.PENDING, seat=seat, cluster=_cluster_for(seat))
+            apply_data(provider, data)
+            link = links.issue(provider, LinkPurpose.CONFIRM_SUBMISSION, provider.email)
+    except IntegrityError:  # the same SIREN, sent twice at the same moment
+        form.add_error("siren", _("Un prestataire avec ce SIREN existe déjà."))
+        return None
+    emails.send(
+        "submission_ack",
+        [provider.email],
+        provider=provider,
+        link=link,
+        hours=links.LIFETIME_HOURS[LinkPurpose.CONFIRM_SUBMISSION](),
+    )
+    return provider
+
+
+def submit_done(request):
+    return render(request, "providers/submit_done.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_submission(request, token):
+    link = links.find(token, LinkPurpose.CONFIRM_SUBMISSION)
+    if link is None:
+        return render(request, "providers/link_invalid.html", status=404)
+    provider = link.provider
+    if request.method == "POST":
+        if not links.consume(link):
+            return render(request, "providers/link_invalid.html", status=404)
+        provider.email_confirmed_at = timezone.now()
+        provider.save(update_fields=["email_confirmed_at", "updated_at"])
+        emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
+        return render(request, "providers/confirmed.html", {"provider": provider})
+    return render(request, "providers/confirm.html", {"provider": provider, "action": "submission"})
+
+
+def _mask(email):
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def request_update(request, slug):
+    """« Vous êtes ce prestataire ? »: e-mail a single-use edit link to the listing's contact."""
+    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    sent = False
+    error = ""
+    if request.method == "POST" and provider.email:
+        limit = settings.ANNUAIRE["LINK_REQUESTS_PER_HOUR"]
+        if not (
+            allow("link-ip", client_ip(request), limit)
+            and allow("link-provider", provider.pk, limit)
+        ):
+            error = _("Trop de demandes : réessayez dans une heure.")
+        else:
+            link = links.issue(provider, LinkPurpose.EDIT, provider.email)
+            sent = emails.send(
+                "edit_link",
+                [provider.email],
+                provider=provider,
+                link=link,
+                hours=links.LIFETIME_HOURS[LinkPurpose.EDIT](),
+            )
+            if not sent:
+                error = _("L'e-mail n'a pas pu partir ; réessayez plus tard.")
+    context = {
+        "provider": provider,
+        "masked_email": _mask(provider.email) if provider.email else "",
+        "sent": sent,
+        "error": error,
+    }
+    return render(request, "providers/request_update.html", context, status=429 if error else 200)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def owner_edit(request, token):
+    """The edit form behind a magic link. A published listing gets a revision awaiting
+    review; a listing still pending (changes requested) is corrected directly."""
+    link = links.find(token, LinkPurpose.EDIT)
+    if link is None:
+        return render(request, "providers/link_invalid.html", status=404)
+    provider = Provider.objects.select_related("seat").get(pk=link.provider_id)
+    show_errors = True
+    if request.method != "POST":
+        form, formset = ProviderForm(instance=provider), offering_formset(provider=provider)
+    elif ADD_ROW in request.POST:
+        data = _with_extra_row(request.POST)
+        form = ProviderForm(data, instance=provider)
+        formset = OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
+        show_errors = False
+    else:
+        form = ProviderForm(request.POST, instance=provider)
+        formset = OfferingFormSet(request.POST, prefix=OFFERINGS_PREFIX)
+        if form.is_valid() & formset.is_valid():
+            data = _provider_data(form, formset)
+            if not links.consume(link):
+                return render(request, "providers/link_invalid.html", status=404)
+            provider.refresh_from_db()
+            if provider.status == Status.PUBLISHED:
+                propose_revision(provider, data, link.email)
+            else:
+                with transaction.atomic():
+                    apply_data(provider, data)
+                    provider.changes_requested_at = None
+                    provider.save(update_fields=["changes_requested_at", "updated_at"])
+                emails.notify_moderators(
+                    provider, "moderators_new_submission", queue_url=queue_url()
+                )
+            return render(request, "providers/edit_done.html", {"provider": provider})
+    return render(
+        request,
+        "providers/edit.html",
+        {
+            "form": form,
+            "formset": formset,
+            "provider": provider,
+            "show_errors": show_errors,
+            "add_row": ADD_ROW,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def still_accurate(request, token):
+    """The one-click « toujours exact » answer to a staleness reminder."""
+    link = links.find(token, LinkPurpose.STILL_ACCURATE)
+    if link is None:
+        return render(request, "providers/link_invalid.html", status=404)
+    provider = link.provider
+    if request.method == "POST":
+        if not links.consume(link):
+            return render(request, "providers/link_invalid.html", status=404)
+        with transaction.atomic():
+            provider = Provider.objects.select_for_update().get(pk=provider.pk)
+            mark_verified(provider)
+            provider.save()
+        return render(request, "providers/confirmed.html", {"provider": provider, "verified": True})
+    return render(request, "providers/confirm.html", {"provider": provider, "action": "accurate"})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def report(request, slug):
+    """« Signaler une erreur »: a short form that lands in the moderators' queue."""
+    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST)
+        if not allow("report", client_ip(request), settings.ANNUAIRE["REPORTS_PER_HOUR"]):
+            form.add_error(
+                None, _("Trop de signalements depuis votre connexion : réessayez plus tard.")
+            )
+            status = 429
+        elif form.is_valid():
+            report = form.save(commit=False)
+            report.provider = provider
+            report.save()
+            emails.notify_moderators(
+                provider, "moderators_new_report", report=report, queue_url=queue_url()
+            )
+            return redirect(reverse("providers:report_done", args=[provider.slug]))
+    else:
+        form = ReportForm()
+    return render(
+        request, "providers/report.html", {"form": form, "provider": provider}, status=status
+    )
+
+
+def report_done(request, slug):
+    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    return render(request, "providers/report_done.html", {"provider": provider})

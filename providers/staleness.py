@@ -1,0 +1,91 @@
+"""Keeping listings fresh: remind owners after a year, archive when nobody answers.
+
+Safe to run every day: a listing is reminded once per verification period, and a
+reminder is what starts the archive countdown.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import emails, links
+from .models import LinkPurpose, Provider, Status
+
+
+@dataclass
+class StaleReport:
+    reminded: list = field(default_factory=list)
+    without_email: list = field(default_factory=list)
+    archived: list = field(default_factory=list)
+    not_sent: list = field(default_factory=list)
+
+
+def remind_and_archive(now=None):
+    now = now or timezone.now()
+    stale_after = datetime.timedelta(days=settings.ANNUAIRE["STALE_AFTER_DAYS"])
+    archive_after = datetime.timedelta(days=settings.ANNUAIRE["ARCHIVE_AFTER_REMINDER_DAYS"])
+    report = StaleReport()
+    published = Provider.objects.filter(status=Status.PUBLISHED).select_related("seat", "cluster")
+
+    # 1. Reminded long enough ago and still not confirmed: archive (never delete).
+    unanswered = published.filter(reminded_at__lte=now - archive_after).filter(
+        Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=F("reminded_at"))
+    )
+    for provider in unanswered:
+        with transaction.atomic():
+            provider.status = Status.ARCHIVED
+            provider.save()
+        report.archived.append(provider)
+
+    # 2. Not verified for a year and not reminded since: remind (once).
+    due = published.filter(
+        Q(last_verified_at__lt=now - stale_after) | Q(last_verified_at__isnull=True),
+        Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("last_verified_at")),
+    )
+    for provider in due:
+        with transaction.atomic():
+            provider.reminded_at = now
+            provider.save(update_fields=["reminded_at", "updated_at"])
+            link = None
+            if provider.email:
+                link = links.issue(provider, LinkPurpose.STILL_ACCURATE, provider.email)
+        if not link:
+            report.without_email.append(provider)
+        elif emails.send(
+            "stale_reminder",
+            [provider.email],
+            provider=provider,
+            link=link,
+            days=settings.ANNUAIRE["ARCHIVE_AFTER_REMINDER_DAYS"],
+        ):
+            report.reminded.append(provider)
+        else:
+            # Not sent (mail server down…): no countdown without a reminder; retry tomorrow.
+            Provider.objects.filter(pk=provider.pk).update(reminded_at=None)
+            provider.magic_links.filter(purpose=LinkPurpose.STILL_ACCURATE).delete()
+            report.not_sent.append(provider)
+
+    _tell_clusters(report)
+    return report
+
+
+def _tell_clusters(report):
+    """One message per cluster listing its archived listings and those without e-mail."""
+    groups = defaultdict(lambda: {"archived": [], "without_email": []})
+    for key in ("archived", "without_email"):
+        for provider in getattr(report, key):
+            cluster = provider.cluster or emails.clusters_for(provider).first()
+            groups[cluster][key].append(provider)
+    for cluster, lists in groups.items():
+        emails.send(
+            "cluster_stale",
+            emails.cluster_contacts(cluster) or {settings.CONTACT_EMAIL},
+            cluster=cluster,
+            days=settings.ANNUAIRE["ARCHIVE_AFTER_REMINDER_DAYS"],
+            **lists,
+        )
