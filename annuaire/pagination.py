@@ -1,7 +1,10 @@
+import re
+
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
 DEFAULT_PAGE_SIZE = 20
+_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²".isdigit() is True
 
 
 def paginate(queryset, params, *, page_sizes=(DEFAULT_PAGE_SIZE,), notices=None):
@@ -14,7 +17,7 @@ def paginate(queryset, params, *, page_sizes=(DEFAULT_PAGE_SIZE,), notices=None)
     per_page = page_sizes[0]
     requested_size = params.get("par_page")
     if requested_size:
-        if requested_size.isdigit() and int(requested_size) in page_sizes:
+        if _NUMBER.fullmatch(requested_size) and int(requested_size) in page_sizes:
             per_page = int(requested_size)
         else:
             notices.append(
@@ -22,7 +25,7 @@ def paginate(queryset, params, *, page_sizes=(DEFAULT_PAGE_SIZE,), notices=None)
             )
     paginator = Paginator(queryset, per_page)
     raw = (params.get("page") or "1").strip()
-    number = int(raw) if raw.isdigit() and len(raw) < 7 else None
+    number = int(raw) if _NUMBER.fullmatch(raw) else None
     if number is None or number < 1:
         notices.append(_("Numéro de page invalide : première page affichée."))
         number = 1

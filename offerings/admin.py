@@ -4,14 +4,14 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from providers.admin import ScopedAdminMixin
+from providers.admin import ScopedAdminMixin, SharedSlugAdminMixin
 from providers.models import Provider, visible_publicly_q
 
 from .models import Offering, ServiceKind, Software
 
 
 @admin.register(Software)
-class SoftwareAdmin(admin.ModelAdmin):
+class SoftwareAdmin(SharedSlugAdminMixin, admin.ModelAdmin):
     list_display = ["name", "category", "licence", "published_provider_count", "wikidata_id"]
     list_filter = ["category"]
     search_fields = ["name", "slug", "wikidata_id"]

@@ -151,6 +151,20 @@ class ProviderAdminForm(forms.ModelForm):
         return cleaned
 
 
+class SharedSlugAdminMixin:
+    """Software and labels are shared by every cluster and their slugs are in public
+    URLs (?logiciel=dolibarr): only superusers change a slug."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, "slug"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if not request.user.is_superuser:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+
 class WebsiteFilter(admin.SimpleListFilter):
     """Listings whose website stopped answering (manage.py check_websites)."""
 
@@ -428,6 +442,8 @@ class ProviderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
+    """Clusters are set up by superusers; a moderator sees only their own."""
+
     list_display = ["name", "region_names", "provider_count", "website"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -435,12 +451,15 @@ class ClusterAdmin(admin.ModelAdmin):
     autocomplete_fields = ["moderators"]
 
     def get_queryset(self, request):
-        return (
+        queryset = (
             super()
             .get_queryset(request)
             .annotate(provider_count=Count("providers", distinct=True))
             .prefetch_related("regions")
         )
+        if not request.user.is_superuser:
+            queryset = queryset.filter(moderators=request.user)
+        return queryset
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "regions":
@@ -457,7 +476,7 @@ class ClusterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(SharedSlugAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "software", "website"]
     list_filter = ["kind"]
     list_select_related = ["software"]

@@ -32,7 +32,7 @@ SORTS = {
     "nom": _("Nom"),
     "verification": _("Vérifiés récemment"),
 }
-# Parameters read elsewhere (pagination); not reported as unknown.
+# Read by the pagination (which reports a bad value itself); not reported as unknown.
 KNOWN_EXTRA = {"page", "par_page"}
 # The facets, in display order: (parameter, title).
 FACETS = [
@@ -103,7 +103,9 @@ class ProviderFilterSet(django_filters.FilterSet):
         self.notices = []
         self._choices = reference_choices()
         data = self._clean_data(data)
-        super().__init__(data, queryset=queryset or Provider.objects.published(), **kwargs)
+        if queryset is None:
+            queryset = Provider.objects.published()
+        super().__init__(data, queryset=queryset, **kwargs)
         for name, choices in self._choices.items():
             self.filters[name].extra["choices"] = choices
         self.token_groups, self.widened = parse_query(data.get("q", ""))
@@ -164,6 +166,10 @@ class ProviderFilterSet(django_filters.FilterSet):
             elif key in {"local", "disponible"}:
                 if values and values[0] in {"1", "on", "true", "oui"}:
                     cleaned[key] = "on"
+            elif key == "par_page":
+                value = values[0] if values else ""
+                if value in {str(size) for size in PAGE_SIZES}:
+                    cleaned[key] = value
             elif key == "tri":
                 value = values[0] if values else ""
                 if value in SORTS:
@@ -244,7 +250,7 @@ class ProviderFilterSet(django_filters.FilterSet):
             selected = list(data.get(name) or [])
             base = self.filter_queryset(self.queryset.all(), exclude={name})
             counts = dict(self._count(name, base, data))
-            labels = dict(self._choices.get(name) or Workforce.choices)
+            labels = dict(Workforce.choices if name == "effectif" else self._choices[name])
             values = [value for value in counts if counts[value]]
             values += [value for value in selected if value not in counts]
             rows = [
@@ -299,7 +305,7 @@ class ProviderFilterSet(django_filters.FilterSet):
         removes it (the "chips" of the results page)."""
         chips = []
         for key, values in self.data.lists():
-            if key == "tri":
+            if key in {"tri", "par_page", "page"} or (key == "local" and not self.place.territory):
                 continue
             for value in values:
                 chips.append(

@@ -24,12 +24,13 @@ from django.db import connections
 from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
-from annuaire.text import search_tokens
+from annuaire.text import fold, search_tokens
 
 _WORD = re.compile(r"\w+")
 
 WEIGHTS = {"search_names": 10, "search_topics": 4, "search_text": 1}
 MAX_QUERY_TOKENS = 8
+PREFIX = "*"  # marks a query term matched as a token prefix
 VOCABULARY_CACHE_KEY = "providers:search-vocabulary:v1"
 VOCABULARY_TIMEOUT = 300
 
@@ -117,23 +118,33 @@ class TsMatch(Func):
         return sql, (*params, self.query)
 
 
+def _contains(term):
+    """The LIKE pattern of `term` in a space-delimited document: "tok*" is a prefix
+    (" tok"), "tok" a whole token (" tok ")."""
+    return f" {term[:-1]}" if term.endswith(PREFIX) else f" {term} "
+
+
+def _tsquery(term):
+    return f"{term[:-1]}:*" if term.endswith(PREFIX) else term
+
+
 def text_condition(token_groups, vendor):
     """A filter matching providers whose document contains every group.
 
     A group is a list of alternatives for one query token (the token and the
-    names a typo may stand for); any alternative, as a token prefix, matches.
+    names a typo may stand for); any alternative matches, as a whole token or,
+    marked with a final "*", as a token prefix.
     """
     if vendor == "postgresql":
         query = " & ".join(
-            "(" + " | ".join(f"{alternative}:*" for alternative in group) + ")"
-            for group in token_groups
+            "(" + " | ".join(_tsquery(term) for term in group) + ")" for group in token_groups
         )
         return TsMatch(query)
     condition = Q()
     for group in token_groups:
         any_alternative = Q()
-        for alternative in group:
-            any_alternative |= Q(search_document__contains=f" {alternative}")
+        for term in group:
+            any_alternative |= Q(search_document__contains=_contains(term))
         condition &= any_alternative
     return condition
 
@@ -144,8 +155,8 @@ def relevance(token_groups):
     for group in token_groups:
         for field, weight in WEIGHTS.items():
             matches = Q()
-            for alternative in group:
-                matches |= Q(**{f"{field}__contains": f" {alternative}"})
+            for term in group:
+                matches |= Q(**{f"{field}__contains": _contains(term)})
             score = score + Case(When(matches, then=Value(weight)), default=Value(0))
     return Coalesce(score, Value(0), output_field=IntegerField())
 
@@ -201,7 +212,12 @@ def widen(token, words):
 
 
 def parse_query(text):
-    """Token groups for `text`, and the widenings applied as {typed word: [meant, …]}."""
+    """Token groups for `text`, and the widenings applied as {typed word: [meant, …]}.
+
+    A word the stemmer left whole may be unfinished, so it matches as a prefix
+    ("nextcl", "dolibar"); a word it shortened is complete and matches its stem
+    exactly ("sites" → "sit", which must not find "situé").
+    """
     typed = {}
     for word in _WORD.findall(text):
         for stem in search_tokens(word):
@@ -213,7 +229,8 @@ def parse_query(text):
         alternatives = widen(token, words)
         if alternatives:
             widened[typed.get(token, token)] = [words[stem] for stem in alternatives]
-        groups.append([token, *alternatives])
+        whole_word = fold(typed.get(token, token)) == token
+        groups.append([f"{token}{PREFIX}" if whole_word else token, *alternatives])
     return groups, widened
 
 

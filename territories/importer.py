@@ -25,13 +25,22 @@ from django.db import transaction
 
 from annuaire.text import fold, slug_for
 
-from .models import AliasKind, Level, PostalCode, Territory, TerritoryAlias
+from .models import AliasKind, Level, PostalCode, Territory, TerritoryAlias, default_label
 from .signals import territories_renamed
 
 EXCLUDED_ZONE = "com"  # collectivités d'outre-mer, see module docstring
 LEVEL_ORDER = [Level.REGION, Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE]
 # Fields compared to decide whether a row changed; parents are compared by code.
-TERRITORY_FIELDS = ["name", "search_name", "slug", "siren", "kind", "population", "is_current"]
+TERRITORY_FIELDS = [
+    "name",
+    "search_name",
+    "label",
+    "slug",
+    "siren",
+    "kind",
+    "population",
+    "is_current",
+]
 PARENT_FIELDS = ["region", "departement", "epci"]
 ALIAS_KIND_BY_TYPE = {
     "commune-deleguee": AliasKind.DELEGATED,
@@ -254,6 +263,29 @@ def build_dataset(regions, departements, epci, communes):
     return Dataset(rows=rows, postal_codes=postal_codes, aliases=aliases)
 
 
+def unique_labels(items):
+    """{(level, code): label} for (level, code, name) items, every label distinct.
+
+    "Name (dd)" for communes and départements, the name for régions and EPCI; a
+    commune or EPCI whose label would repeat another's carries its own code instead
+    ("Paris (75056)" beside the département "Paris (75)"; the two EPCI "CC des
+    Quatre Rivières" with their SIREN), so that a label always finds its territory.
+    """
+    items = list(items)
+    base = {(level, code): default_label(level, name, code) for level, code, name in items}
+    counts = Counter(base.values())
+    labels = {}
+    for level, code, name in items:
+        label = base[(level, code)]
+        if counts[label] > 1 and level in (Level.COMMUNE, Level.EPCI):
+            label = f"{name} ({code})"
+        labels[(level, code)] = label
+    duplicates = [label for label, n in Counter(labels.values()).items() if n > 1]
+    if duplicates:
+        raise TerritoryDataError(f"libellés en double : {', '.join(duplicates[:5])}")
+    return labels
+
+
 def _assign_slugs(level, rows, retired):
     """Give each row a slug unique within its level; current rows win over retired ones.
 
@@ -281,6 +313,11 @@ def apply_dataset(dataset):
     existing = {(t.level, t.code): t for t in Territory.objects.all()}
     ids = {key: territory.pk for key, territory in existing.items()}
     renamed = []
+    labels = unique_labels(
+        (level, code, row.name)
+        for level in LEVEL_ORDER
+        for code, row in dataset.rows[level].items()
+    )
 
     for level in LEVEL_ORDER:
         level_report = report.levels[level]
@@ -293,10 +330,12 @@ def apply_dataset(dataset):
         retired_before = {t.pk: (t.is_current, t.slug) for t in retired}
         slugs = _assign_slugs(level, rows, retired)
         to_create, to_update = [], []
+        slug_before = {}
         for code, row in rows.items():
             wanted = {
                 "name": row.name,
                 "search_name": fold(row.name),
+                "label": labels[(level, code)],
                 "slug": slugs[code],
                 "siren": row.siren,
                 "kind": row.kind,
@@ -312,13 +351,18 @@ def apply_dataset(dataset):
             elif any(getattr(territory, name) != value for name, value in wanted.items()):
                 if territory.name != row.name:
                     renamed.append(territory.pk)
+                slug_before[territory.pk] = territory.slug
                 for name, value in wanted.items():
                     setattr(territory, name, value)
                 to_update.append(territory)
         for territory in retired:
             territory.is_current = False
         retired_changed = [t for t in retired if retired_before[t.pk] != (t.is_current, t.slug)]
-        # Retired rows first: they may hand a slug over to a current row.
+        # Slugs change hands safely: rows giving theirs up move to a temporary one first.
+        moving = [t for t in to_update if t.slug != slug_before[t.pk]]
+        Territory.objects.bulk_update(
+            [Territory(pk=t.pk, slug=f"tmp-{t.pk}") for t in moving], ["slug"], batch_size=1000
+        )
         Territory.objects.bulk_update(retired_changed, ["is_current", "slug"], batch_size=1000)
         created = Territory.objects.bulk_create(to_create, batch_size=2000)
         Territory.objects.bulk_update(

@@ -24,6 +24,16 @@ class Level(models.TextChoices):
 LEVEL_RANK = {Level.COMMUNE: 0, Level.EPCI: 1, Level.DEPARTEMENT: 2, Level.REGION: 3}
 
 
+def default_label(level, name, code):
+    """How a territory is displayed: communes and départements with the département
+    code, régions and EPCI by name. `territories.importer.labels` makes them unique."""
+    if level == Level.COMMUNE:
+        return f"{name} ({code[:3] if code.startswith('97') else code[:2]})"
+    if level == Level.DEPARTEMENT:
+        return f"{name} ({code})"
+    return name
+
+
 class TerritoryQuerySet(models.QuerySet):
     def current(self):
         """Territories of the latest official vintage (retired ones are kept for history)."""
@@ -41,25 +51,34 @@ class TerritoryQuerySet(models.QuerySet):
     def communes(self):
         return self.current().filter(level=Level.COMMUNE)
 
-    def search(self, text):
-        """Territories whose name starts with, or whose code or postal code is, `text`.
+    def search(self, text, *, label=""):
+        """Territories whose name starts with, or whose code or postal code is, `text`
+        (or whose displayed `label` is exactly `label`).
 
         Case-, accent- and punctuation-insensitive ("evry courc" finds
         Évry-Courcouronnes); a former INSEE code, a postal code or the name of
-        a commune déléguée or municipal arrondissement finds today's commune.
-        Larger territories and bigger populations come first.
+        a commune déléguée or municipal arrondissement finds today's commune. A
+        bare number is a département, commune, postal code or EPCI, never a
+        région ("11" is the Aude, not Île-de-France). Larger territories and
+        bigger populations come first.
         """
         folded = fold(text)
-        if not folded:
+        if not folded and not label:
             return self.none()
         raw = text.strip().upper()
-        matches = (
-            Q(search_name__startswith=folded)
-            | Q(search_name__contains=f" {folded}")
-            | Q(aliases__search_name__startswith=folded)
-        )
+        matches = Q(label=label) if label else Q(pk__in=[])
+        if folded:
+            matches |= (
+                Q(search_name__startswith=folded)
+                | Q(search_name__contains=f" {folded}")
+                | Q(aliases__search_name__startswith=folded)
+            )
         if raw.isalnum() and len(raw) <= 9:
-            matches |= Q(code=raw) | Q(postal_codes__code=raw) | Q(aliases__code=raw)
+            matches |= (
+                (Q(code=raw) & ~Q(level=Level.REGION))
+                | Q(postal_codes__code=raw)
+                | Q(aliases__code=raw)
+            )
         ids = self.filter(matches).values("pk")
         return self.filter(pk__in=ids).order_by_importance()
 
@@ -85,6 +104,14 @@ class Territory(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     search_name = models.CharField(
         _("nom normalisé"), max_length=200, editable=False, db_index=True
+    )
+    label = models.CharField(
+        _("libellé"),
+        max_length=240,
+        editable=False,
+        db_index=True,
+        default="",
+        help_text=_("Nom affiché, unique : « Évry-Courcouronnes (91) », « Essonne (91) »…"),
     )
     slug = models.SlugField(_("slug"), max_length=220)
     kind = models.CharField(
@@ -143,11 +170,7 @@ class Territory(models.Model):
         ]
 
     def __str__(self):
-        if self.level == Level.COMMUNE:
-            return f"{self.name} ({self.departement_code})"
-        if self.level == Level.DEPARTEMENT:
-            return f"{self.name} ({self.code})"
-        return self.name
+        return self.label or default_label(self.level, self.name, self.code)
 
     def save(self, *args, **kwargs):
         self.search_name = fold(self.name)

@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from annuaire.text import fold
 
-from .models import PostalCode, Territory, TerritoryAlias
+from .models import Level, PostalCode, Territory, TerritoryAlias
 
 MAX_CANDIDATES = 40
 MAX_CHOICES = 8
@@ -49,14 +49,18 @@ class Resolution:
         return bool(self.text) and self.territory is None and not self.choices
 
 
-def _candidates(query, folded, raw):
-    """Up to MAX_CANDIDATES matches, each annotated with what its tier needs (one query)."""
+def _candidates(query, folded, raw, *, label, within=None):
+    """Up to MAX_CANDIDATES matches, each annotated with what its tier needs (one query).
+
+    `label` also matches a displayed label exactly; `within` (a Q object) narrows
+    the candidates before the limit, e.g. to a département.
+    """
     aliases = TerritoryAlias.objects.filter(territory=OuterRef("pk"))
+    found = Territory.objects.current().search(query, label=label)
+    if within is not None:
+        found = found.filter(within | Q(label=label))
     return list(
-        Territory.objects.current()
-        .search(query)
-        .select_related("epci", "departement", "region")
-        .annotate(
+        found.select_related("epci", "departement", "region").annotate(
             postal_hit=Exists(PostalCode.objects.filter(commune=OuterRef("pk"), code=raw)),
             alias_hit=Exists(aliases.filter(Q(code=raw) | Q(search_name=folded))),
             alias_prefix=Exists(aliases.filter(search_name__startswith=folded)),
@@ -110,7 +114,7 @@ def _choose(text, ranked, *, corrected=False):
     )
 
 
-def _fuzzy(folded):
+def _fuzzy(folded, hint=None):
     """Closest names for a typo, by difflib's ratio then population. The same Python
     code on PostgreSQL and SQLite, over a cached list of the current names, so both
     databases suggest the same places (about 50 ms, only when nothing else matched)."""
@@ -123,6 +127,8 @@ def _fuzzy(folded):
     close = difflib.get_close_matches(folded, names, n=10, cutoff=FUZZY_CUTOFF)
     ids = [pk for name in close for pk in names[name]]
     pool = Territory.objects.filter(pk__in=ids).select_related("epci", "departement", "region")
+    if hint and len(hint) < 5:
+        pool = pool.filter(Q(departement__code=hint) | Q(level=Level.DEPARTEMENT, code=hint))
     scored = []
     for candidate in pool:
         ratio = difflib.SequenceMatcher(None, folded, candidate.search_name).ratio()
@@ -145,14 +151,21 @@ def resolve(text):
         name, hint = match["name"], match["hint"].upper()
     folded = fold(name)
     raw = (hint or text).strip().upper()
-    if hint and len(hint) >= 5:  # "Évry (91228)": an INSEE or postal code
-        found = _narrow(_candidates(hint, folded, raw), lambda c: c.search_name.startswith(folded))
+    if hint and len(hint) >= 5:  # "Évry (91228)": an INSEE code, a postal code or a SIREN
+        found = _narrow(
+            _candidates(hint, folded, raw, label=text),
+            lambda c: c.label == text or c.search_name.startswith(folded),
+        )
+    elif hint:  # "Évry (91)": a département code, applied before the candidates' limit
+        in_departement = Q(departement__code=hint) | Q(level=Level.DEPARTEMENT, code=hint)
+        found = _candidates(name, folded, raw, label=text, within=in_departement)
     else:
-        found = _candidates(name, folded, raw)
-        if hint:  # "Évry (91)": a département code
-            found = _narrow(found, lambda c: hint in (c.code, c.departement_code))
+        found = _candidates(name, folded, raw, label=text)
+    exact = [candidate for candidate in found if candidate.label == text]
+    if len(exact) == 1:  # a label we displayed: always its own territory
+        return Resolution(text, territory=exact[0])
     if not found:
-        return _choose(text, _fuzzy(folded), corrected=True)
+        return _choose(text, _fuzzy(folded, hint), corrected=True)
     tiered = _drop_containers([(_tier(c, folded, raw), c) for c in found])
     ranked = sorted(
         ((_weight(c, tier), c) for tier, c in tiered), key=lambda pair: pair[0], reverse=True

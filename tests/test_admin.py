@@ -308,3 +308,40 @@ def test_staff_without_cluster_sees_no_provider(client):
     client.force_login(ModeratorFactory(clusters=[]))
     response = client.get(reverse("admin:providers_provider_changelist"))
     assert response.context["cl"].result_count == 0
+
+
+def test_a_moderator_editing_a_provider_of_another_cluster_keeps_its_cluster(
+    moderator_client, idf_cluster, aura_cluster
+):
+    # Seated in the moderator's région, but assigned to another cluster.
+    provider = ProviderFactory(name="Partagée", seat=commune("91228"), cluster=aura_cluster)
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    form = moderator_client.get(url).context["adminform"].form
+    assert aura_cluster in form.fields["cluster"].queryset
+    data = {
+        "name": "Partagée",
+        "slug": provider.slug,
+        "seat": provider.seat_id,
+        "cluster": aura_cluster.pk,
+        "status": Status.PUBLISHED,
+        "phone": "01 99 00 00 02",
+        "accepts_new_clients": "on",
+        "offerings-TOTAL_FORMS": "0",
+        "offerings-INITIAL_FORMS": "0",
+    }
+    assert moderator_client.post(url, data).status_code == 302
+    provider.refresh_from_db()
+    assert provider.cluster == aura_cluster and provider.phone == "01 99 00 00 02"
+
+
+def test_moderators_see_only_their_clusters(moderator_client, idf_cluster, aura_cluster):
+    response = moderator_client.get(reverse("admin:providers_cluster_changelist"))
+    assert list(response.context["cl"].result_list) == [idf_cluster]
+    url = reverse("admin:providers_cluster_change", args=[aura_cluster.pk])
+    assert moderator_client.get(url).status_code in (302, 404)
+
+
+def test_only_superusers_change_shared_slugs(moderator_client):
+    software = SoftwareFactory(name="Dolibarr")
+    response = moderator_client.get(reverse("admin:offerings_software_change", args=[software.pk]))
+    assert "slug" not in response.context["adminform"].form.fields

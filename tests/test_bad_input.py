@@ -115,3 +115,10 @@ def test_provider_back_link_cannot_inject_html(client):
     ProviderFactory(slug="retour")
     page = client.get("/prestataires/retour/", {"retour": '"><script>alert(1)</script>'}).content
     assert b"<script>alert(1)</script>" not in page
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": "²"}, {"par_page": "²"}, {"page": "1²"}, {"page": "٣"}]
+)
+def test_unicode_digits_are_not_page_numbers(client, params):
+    assert client.get(SEARCH, params).status_code == 200

@@ -203,3 +203,22 @@ def test_service_areas_are_listed_by_level(client):
     )
     page = html(client.get(provider.get_absolute_url()))
     assert page.index("Essonne (91)") < page.index("Évry-Courcouronnes (91)")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/prestataires/?ou=Essonne",
+        "/prestataires/essonne-gestion-libre/",
+        "/logiciels/dolibarr/",
+        "/territoires/ile-de-france/",
+        "/territoires/ile-de-france/essonne/",
+        "/referencer/",
+    ],
+)
+def test_html_ids_are_unique(client, demo_data, url):
+    from collections import Counter
+
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html(client.get(url))))
+    assert [value for value, count in ids.items() if count > 1] == []

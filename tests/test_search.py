@@ -236,3 +236,50 @@ def test_query_count_does_not_grow_with_offerings(client, demo_data):
             kinds=["installation", "formation", "support"],
         )
     assert _queries(client, {"ou": "Paris"}) == before
+
+
+def test_page_size_is_kept_when_paging_sorting_and_filtering(search):
+    response = search(par_page="50")
+    assert len(names(response)) == 50
+    page = response.content.decode()
+    assert "par_page=50&amp;page=2" in page
+    assert '<input type="hidden" name="par_page" value="50">' in page
+    facet_links = [row["query"] for facet in response.context["facets"] for row in facet["rows"]]
+    assert all("par_page=50" in query for query in facet_links)
+
+
+def test_a_bare_number_is_a_departement_not_a_region(search):
+    assert str(search(ou="84").context["place"].territory) == "Vaucluse (84)"
+    assert str(search(ou="11").context["place"].territory) == "Aude (11)"
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Corrèze (19)",
+        "Paris (75)",
+        "Saint-André (81)",
+        "Villé (67)",
+        "Gazost (65)",
+        "CC des Quatre Rivières (247400666)",
+    ],
+)
+def test_every_displayed_place_label_leads_back_to_its_place(search, label):
+    from territories.models import Territory
+
+    expected = Territory.objects.current().get(label=label)
+    assert search(ou=label).context["place"].territory == expected
+
+
+def test_choice_links_resolve_to_the_chosen_place(search):
+    response = search(ou="Saint-Denis")
+    for choice in response.context["place_choices"]:
+        followed = search(**QueryDict(choice["query"]).dict())
+        assert followed.context["place"].territory == choice["territory"]
+
+
+def test_a_shortened_word_matches_only_its_own_stem(search):
+    # "sites" is stemmed to "sit": it must not find "situé", "situation"…
+    provider = ProviderFactory(name="Autre", description="Entreprise située à Brest.")
+    assert provider.name not in names(search(q="sites", par_page=100))
+    assert provider.name in names(search(q="situ", par_page=100))  # an unfinished word

@@ -218,3 +218,42 @@ def test_a_territory_that_disappears_is_retired_not_deleted(tmp_path, territory)
     # The next vintage brings it back as current.
     call_command("import_territories", stdout=io.StringIO())
     assert territory(Level.COMMUNE, "01001").is_current is True
+
+
+def test_labels_are_unique_and_readable():
+    from collections import Counter
+
+    labels = Counter(Territory.objects.current().values_list("label", flat=True))
+    assert labels.most_common(1)[0][1] == 1
+    assert str(Territory.objects.communes().get(code="91228")) == "Évry-Courcouronnes (91)"
+    assert str(Territory.objects.departements().get(code="75")) == "Paris (75)"
+    assert str(Territory.objects.communes().get(code="75056")) == "Paris (75056)"
+
+
+def test_a_new_territory_may_take_the_name_of_a_renamed_one(tmp_path):
+    def rename_and_add(name, content):
+        if name != "epci":
+            return content
+        epcis = json.loads(content)
+        first = epcis[0]
+        old_name = first["nom"]
+        first["nom"] = old_name + " Nord"
+        moved = first["membres"].pop()
+        epcis.append({**first, "code": "200999999", "nom": old_name, "membres": [moved]})
+        return json.dumps(epcis).encode()
+
+    old = Territory.objects.epcis().get(code=json.loads(_member("epci"))[0]["code"])
+    old_slug = old.slug
+    call_command(
+        "import_territories",
+        archive=str(_archive_with(tmp_path, rename_and_add)),
+        stdout=io.StringIO(),
+    )
+    new = Territory.objects.epcis().get(code="200999999")
+    assert new.slug == old_slug
+    assert Territory.objects.epcis().get(code=old.code).slug != old_slug
+
+
+def _member(name):
+    with tarfile.open(ARCHIVE, "r:gz") as archive:
+        return archive.extractfile(f"package/data/{name}.json").read()
