@@ -109,20 +109,39 @@ def submit_done(request):
     return render(request, "providers/submit_done.html")
 
 
+def _link_invalid(request):
+    return render(request, "providers/link_invalid.html", status=404)
+
+
+def _confirmation(request, token, purpose, action, confirm):
+    """A one-button page behind an e-mailed link: GET shows it (and spends nothing),
+    POST spends the link and runs `confirm(provider)`."""
+    link = links.find(token, purpose)
+    if link is None:
+        return _link_invalid(request)
+    if request.method != "POST":
+        return render(
+            request, "providers/confirm.html", {"provider": link.provider, "action": action}
+        )
+    if not links.consume(link):
+        return _link_invalid(request)
+    provider = confirm(link.provider)
+    return render(
+        request,
+        "providers/confirmed.html",
+        {"provider": provider, "verified": purpose == LinkPurpose.STILL_ACCURATE},
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm_submission(request, token):
-    link = links.find(token, LinkPurpose.CONFIRM_SUBMISSION)
-    if link is None:
-        return render(request, "providers/link_invalid.html", status=404)
-    provider = link.provider
-    if request.method == "POST":
-        if not links.consume(link):
-            return render(request, "providers/link_invalid.html", status=404)
+    def confirm(provider):
         provider.email_confirmed_at = timezone.now()
         provider.save(update_fields=["email_confirmed_at", "updated_at"])
         emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
-        return render(request, "providers/confirmed.html", {"provider": provider})
-    return render(request, "providers/confirm.html", {"provider": provider, "action": "submission"})
+        return provider
+
+    return _confirmation(request, token, LinkPurpose.CONFIRM_SUBMISSION, "submission", confirm)
 
 
 def _mask(email):
@@ -169,7 +188,7 @@ def owner_edit(request, token):
     review; a listing still pending (changes requested) is corrected directly."""
     link = links.find(token, LinkPurpose.EDIT)
     if link is None:
-        return render(request, "providers/link_invalid.html", status=404)
+        return _link_invalid(request)
     provider = Provider.objects.select_related("seat").get(pk=link.provider_id)
     show_errors = True
     if request.method != "POST":
@@ -185,7 +204,7 @@ def owner_edit(request, token):
         if form.is_valid() & formset.is_valid():
             data = _provider_data(form, formset)
             if not links.consume(link):
-                return render(request, "providers/link_invalid.html", status=404)
+                return _link_invalid(request)
             provider.refresh_from_db()
             if provider.status == Status.PUBLISHED:
                 propose_revision(provider, data, link.email)
@@ -214,19 +233,15 @@ def owner_edit(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def still_accurate(request, token):
     """The one-click « toujours exact » answer to a staleness reminder."""
-    link = links.find(token, LinkPurpose.STILL_ACCURATE)
-    if link is None:
-        return render(request, "providers/link_invalid.html", status=404)
-    provider = link.provider
-    if request.method == "POST":
-        if not links.consume(link):
-            return render(request, "providers/link_invalid.html", status=404)
+
+    def confirm(provider):
         with transaction.atomic():
             provider = Provider.objects.select_for_update().get(pk=provider.pk)
             mark_verified(provider)
             provider.save()
-        return render(request, "providers/confirmed.html", {"provider": provider, "verified": True})
-    return render(request, "providers/confirm.html", {"provider": provider, "action": "accurate"})
+        return provider
+
+    return _confirmation(request, token, LinkPurpose.STILL_ACCURATE, "accurate", confirm)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

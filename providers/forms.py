@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,7 +114,13 @@ class ProviderForm(SpamGuardMixin, forms.ModelForm):
         label=_("Commune du siège"),
         communes_only=True,
         help_text=_("Nom ou code postal, par exemple « Évry-Courcouronnes » ou « 91000 »."),
-        widget=forms.TextInput(attrs={"list": "places", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={
+                "list": "places",
+                "autocomplete": "off",
+                "data-suggest-url": reverse_lazy("place_suggestions"),
+            }
+        ),
     )
     areas_text = forms.CharField(
         label=_("Zones d'intervention"),

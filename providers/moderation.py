@@ -179,59 +179,47 @@ def mark_verified(provider):
 # Submissions -----------------------------------------------------------------------
 
 
-def approve_submission(provider, user):
+def _decide_submission(provider, user, change, **decision):
+    """Lock the submission, apply `change(provider)`, record who, then tell the submitter."""
     with transaction.atomic():
         provider = Provider.objects.select_for_update().get(pk=provider.pk)
+        change(provider)
+        provider._history_user = user
+        provider.save()
+        if decision.get("changes"):
+            decision["link"] = links.issue(provider, LinkPurpose.EDIT, provider.email)
+            decision["hours"] = links.LIFETIME_HOURS[LinkPurpose.EDIT]()
+    emails.send(
+        "decision",
+        [provider.email],
+        provider=provider,
+        what=_("Demande de référencement"),
+        **decision,
+    )
+    return provider
+
+
+def approve_submission(provider, user):
+    def publish(provider):
         provider.status = Status.PUBLISHED
         provider.changes_requested_at = None
         mark_verified(provider)
-        provider._history_user = user
-        provider.save()
-    emails.send(
-        "decision",
-        [provider.email],
-        provider=provider,
-        approved=True,
-        what=_("Demande de référencement"),
-    )
-    return provider
+
+    return _decide_submission(provider, user, publish, approved=True)
 
 
 def reject_submission(provider, user, reason):
-    with transaction.atomic():
-        provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    def archive(provider):
         provider.status = Status.ARCHIVED
-        provider._history_user = user
-        provider.save()
-    emails.send(
-        "decision",
-        [provider.email],
-        provider=provider,
-        approved=False,
-        note=reason,
-        what=_("Demande de référencement"),
-    )
-    return provider
+
+    return _decide_submission(provider, user, archive, approved=False, note=reason)
 
 
 def request_submission_changes(provider, user, note):
-    with transaction.atomic():
-        provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    def mark(provider):
         provider.changes_requested_at = timezone.now()
-        provider._history_user = user
-        provider.save()
-        link = links.issue(provider, LinkPurpose.EDIT, provider.email)
-    emails.send(
-        "decision",
-        [provider.email],
-        provider=provider,
-        changes=True,
-        note=note,
-        link=link,
-        hours=links.LIFETIME_HOURS[LinkPurpose.EDIT](),
-        what=_("Demande de référencement"),
-    )
-    return provider
+
+    return _decide_submission(provider, user, mark, changes=True, note=note)
 
 
 # Revisions -------------------------------------------------------------------------
