@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "django_filters",
     "simple_history",
     "annuaire",
@@ -230,4 +232,6 @@ ANNUAIRE = {
     "SUBMISSIONS_PER_HOUR": env_int("SUBMISSIONS_PER_HOUR", 5),
     "LINK_REQUESTS_PER_HOUR": env_int("LINK_REQUESTS_PER_HOUR", 5),
     "REPORTS_PER_HOUR": env_int("REPORTS_PER_HOUR", 10),
+    "EXPORTS_PER_HOUR": env_int("EXPORTS_PER_HOUR", 60),
+    "API_REQUESTS_PER_MINUTE": env_int("API_REQUESTS_PER_MINUTE", 120),
 }

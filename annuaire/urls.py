@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_page
 from django.views.generic import TemplateView
 
 from territories.views import suggestions
 
 from . import views
+from .sitemaps import SITEMAPS
 
 admin.site.site_header = _("Annuaire du numérique libre — curation")
 admin.site.site_title = _("Annuaire — curation")
@@ -24,15 +27,26 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
-    path(
-        "donnees-ouvertes/",
-        TemplateView.as_view(template_name="pages/open_data.html"),
-        name="open_data",
-    ),
+    path("donnees-ouvertes/", views.open_data, name="open_data"),
     path(
         "mentions-legales/",
         TemplateView.as_view(template_name="pages/legal.html"),
         name="legal",
+    ),
+    path("api/", include("annuaire.api_urls")),
+    path("flux/", include("providers.feed_urls")),
+    path("robots.txt", views.robots, name="robots"),
+    path(
+        "sitemap.xml",
+        cache_page(3600)(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(3600)(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
     ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

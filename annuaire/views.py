@@ -1,6 +1,6 @@
 from django.db import DatabaseError, connection
 from django.db.models import Count
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from offerings.models import SoftwareCategory
 from offerings.views import software_with_counts
+from providers import exports
 from providers.models import Provider
 from territories.models import Territory
 
@@ -48,6 +49,31 @@ def home(request):
 
 def bad_request(request, exception):
     return render(request, "400.html", status=400)
+
+
+ROBOTS = """User-agent: *
+Disallow: /admin/
+Disallow: /referencer/confirmer/
+Disallow: /mon-entreprise/
+Disallow: /fiche-a-jour/
+Disallow: /prestataires/telecharger.
+Disallow: /lieux/suggestions
+Allow: /
+
+Sitemap: {sitemap}
+"""
+
+
+@require_safe
+def robots(request):
+    text = ROBOTS.format(sitemap=request.build_absolute_uri("/sitemap.xml"))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def open_data(request):
+    context = {"columns": exports.COLUMNS, "licence_url": exports.LICENCE_URL}
+    return render(request, "pages/open_data.html", context)
 
 
 def not_found(request, exception):

@@ -5,6 +5,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from providers.models import Provider, visible_publicly_q
+from providers.views import provider_list
 
 from .models import Offering, Software, SoftwareCategory
 
@@ -63,5 +64,25 @@ def software_detail(request, slug):
         "search_query": urlencode({"logiciel": software.slug}),
         "crumbs": [("Logiciels", reverse("offerings:software_list")), (software.name, None)],
         "labels": software.labels.all(),
+        "structured_data": software_structured_data(request, software, listed[:LIST_LIMIT]),
     }
     return render(request, "offerings/software_detail.html", context)
+
+
+def software_structured_data(request, software, providers):
+    """schema.org SoftwareApplication, and the list of providers shown on the page."""
+    same_as = [url for url in (software.website, software.wikidata_url) if url]
+    application = {
+        "@type": "SoftwareApplication",
+        "@id": request.build_absolute_uri(software.get_absolute_url()) + "#logiciel",
+        "name": software.name,
+        "description": software.description,
+        "applicationCategory": software.get_category_display(),
+        "license": software.licence,
+        "url": request.build_absolute_uri(software.get_absolute_url()),
+        "sameAs": same_as,
+    }
+    return {
+        "@context": "https://schema.org",
+        "@graph": [application, provider_list(request, f"Prestataires {software.name}", providers)],
+    }

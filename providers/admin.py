@@ -1,3 +1,4 @@
+import base64
 import datetime
 
 from django import forms
@@ -23,6 +24,8 @@ from territories.admin import RegionFilter
 from territories.models import Territory
 
 from . import moderation
+from .exports import HEADER
+from .imports import ImportFileError, apply_import, plan_import
 from .models import Cluster, Label, Provider, Report, Revision, SlugRedirect, Status
 from .queue import DecisionError, decide, moderation_queue
 
@@ -163,6 +166,26 @@ class SharedSlugAdminMixin:
         if not request.user.is_superuser:
             return {}
         return super().get_prepopulated_fields(request, obj)
+
+
+IMPORT_SESSION_KEY = "providers_import"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier CSV ou XLSX"),
+        help_text=_("Les colonnes d'un export de l'annuaire ; 5 Mo et 5 000 lignes au plus."),
+    )
+    cluster = forms.ModelChoiceField(
+        label=_("Grappe des nouvelles fiches"), queryset=Cluster.objects.none(), empty_label=None
+    )
+    publish = forms.BooleanField(
+        label=_("Publier directement les nouvelles fiches"), required=False, initial=True
+    )
+
+    def __init__(self, *args, clusters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cluster"].queryset = clusters
 
 
 class WebsiteFilter(admin.SimpleListFilter):
@@ -328,6 +351,11 @@ class ProviderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.moderation_decide),
                 name="providers_moderation_decide",
             ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="providers_import",
+            ),
             *super().get_urls(),
         ]
 
@@ -360,6 +388,61 @@ class ProviderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         else:
             self.message_user(request, message, messages.SUCCESS)
         return redirect("admin:providers_moderation")
+
+    def import_view(self, request):
+        """Spreadsheet import: upload, dry run line by line, then confirm (all or nothing)."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        clusters = Cluster.objects.all()
+        if not request.user.is_superuser:
+            clusters = clusters.filter(moderators=request.user)
+        form = ImportForm(request.POST or None, request.FILES or None, clusters=clusters)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Importer des prestataires"),
+            "opts": self.model._meta,
+            "form": form,
+            "columns": HEADER,
+        }
+        stored = request.session.get(IMPORT_SESSION_KEY)
+        if request.method == "POST" and request.POST.get("confirm") and stored:
+            content = base64.b64decode(stored["content"])
+            cluster = clusters.filter(pk=stored["cluster"]).first()
+            try:
+                plan = plan_import(stored["name"], content, request.user)
+                created, updated = apply_import(plan, request.user, cluster, stored["publish"])
+            except (ImportFileError, ValueError, ValidationError) as error:
+                messages_text = error.messages if isinstance(error, ValidationError) else [error]
+                self.message_user(request, " ".join(map(str, messages_text)), messages.ERROR)
+            else:
+                del request.session[IMPORT_SESSION_KEY]
+                self.message_user(
+                    request,
+                    _("Import terminé : %(created)d fiche(s) créée(s), %(updated)d mise(s) à jour.")
+                    % {"created": created, "updated": updated},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:providers_provider_changelist")
+        elif request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            try:
+                plan = plan_import(upload.name, content, request.user)
+            except ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                request.session[IMPORT_SESSION_KEY] = {
+                    "name": upload.name,
+                    "content": base64.b64encode(content).decode(),
+                    "cluster": form.cleaned_data["cluster"].pk,
+                    "publish": form.cleaned_data["publish"],
+                }
+                context["plan"] = plan
+                context["counts"] = {
+                    action: plan.count(action)
+                    for action in ("create", "update", "unchanged", "reject")
+                }
+        return TemplateResponse(request, "admin/providers/import.html", context)
 
     @admin.display(description=_("région"), ordering="seat__region__name")
     def region(self, provider):

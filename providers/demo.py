@@ -18,6 +18,7 @@ from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
 from territories.models import Territory
 
 from .models import Cluster, Label, LabelKind, Provider, Status, Workforce
+from .search import deferred_refresh
 
 DEMO_NOTICE = "Entreprise fictive (données de démonstration)."
 
@@ -710,9 +711,13 @@ def _service_areas(seat, spec):
     return [area for area in areas if area is not None], whole_country
 
 
-@transaction.atomic
 def load_demo(now=None):
     """Create or refresh the demo data set; running it twice leaves the same rows."""
+    with transaction.atomic(), deferred_refresh():
+        return _load_demo(now)
+
+
+def _load_demo(now):
     now = now or timezone.now()
     report = DemoReport()
 

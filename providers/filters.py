@@ -100,7 +100,10 @@ class ProviderFilterSet(django_filters.FilterSet):
         fields = []
 
     def __init__(self, data, queryset=None, **kwargs):
+        # `notices` tells a person what happened; `ignored` is the part of it that
+        # dropped some input (the API refuses such requests instead).
         self.notices = []
+        self.ignored = []
         self._choices = reference_choices()
         data = self._clean_data(data)
         if queryset is None:
@@ -116,7 +119,7 @@ class ProviderFilterSet(django_filters.FilterSet):
                 % {"typed": self.place.text, "place": self.place.territory}
             )
         if self.place.unknown:
-            self.notices.append(
+            self._ignore(
                 _("Lieu « %(typed)s » introuvable : il n'est pas pris en compte.")
                 % {"typed": self.place.text}
             )
@@ -125,6 +128,10 @@ class ProviderFilterSet(django_filters.FilterSet):
                 _("Recherche élargie : « %(typed)s » cherche aussi « %(meant)s ».")
                 % {"typed": typed, "meant": ", ".join(meant)}
             )
+
+    def _ignore(self, message):
+        self.notices.append(message)
+        self.ignored.append(message)
 
     def noop(self, queryset, name, value):
         return queryset
@@ -145,7 +152,7 @@ class ProviderFilterSet(django_filters.FilterSet):
             if key in MAX_TEXT:
                 text, truncated = clean_text(values[0] if values else "", MAX_TEXT[key])
                 if truncated:
-                    self.notices.append(
+                    self._ignore(
                         _("Texte trop long, réduit à %(n)d caractères.") % {"n": MAX_TEXT[key]}
                     )
                 if text:
@@ -157,15 +164,21 @@ class ProviderFilterSet(django_filters.FilterSet):
                     if value in allowed_multi[key] and value not in kept:
                         kept.append(value)
                     elif value:
-                        self.notices.append(
+                        self._ignore(
                             _("Valeur inconnue ignorée : %(key)s=« %(value)s ».")
                             % {"key": key, "value": value}
                         )
                 if kept:
                     cleaned[key] = kept[:MAX_VALUES_PER_FILTER]
             elif key in {"local", "disponible"}:
-                if values and values[0] in {"1", "on", "true", "oui"}:
+                value = values[0] if values else ""
+                if value in {"1", "on", "true", "oui"}:
                     cleaned[key] = "on"
+                elif value not in {"", "0", "off", "false", "non"}:
+                    self._ignore(
+                        _("Valeur inconnue ignorée : %(key)s=« %(value)s ».")
+                        % {"key": key, "value": clean_text(value, 60)[0]}
+                    )
             elif key == "par_page":
                 value = values[0] if values else ""
                 if value in {str(size) for size in PAGE_SIZES}:
@@ -175,10 +188,10 @@ class ProviderFilterSet(django_filters.FilterSet):
                 if value in SORTS:
                     cleaned[key] = value
                 elif value:
-                    self.notices.append(_("Tri inconnu ignoré."))
+                    self._ignore(_("Tri inconnu ignoré."))
             elif key not in KNOWN_EXTRA:
                 name, _truncated = clean_text(key, 40)
-                self.notices.append(_("Paramètre inconnu ignoré : « %(key)s ».") % {"key": name})
+                self._ignore(_("Paramètre inconnu ignoré : « %(key)s ».") % {"key": name})
         query = QueryDict(mutable=True)
         for key, value in cleaned.items():
             query.setlist(key, value if isinstance(value, list) else [value])

@@ -18,6 +18,8 @@ tolerated by widening a query token to the close names it might mean
 """
 
 import re
+import threading
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import connections
@@ -66,8 +68,34 @@ def document_fields(provider):
     }
 
 
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred_refresh():
+    """Within this block, search fields are refreshed once at the end, for every provider
+    touched, instead of after each save (bulk loads: the demo, imports)."""
+    if getattr(_deferred, "ids", None) is not None:  # already deferring: the outer block refreshes
+        yield
+        return
+    _deferred.ids = set()
+    try:
+        yield
+        ids, _deferred.ids = _deferred.ids, None
+        if ids:
+            refresh_search_documents(list(ids))
+    finally:
+        _deferred.ids = None
+
+
 def refresh_search_documents(provider_ids):
     """Recompute the stored search fields of these providers (one read, one bulk write)."""
+    pending = getattr(_deferred, "ids", None)
+    if pending is not None:
+        if not isinstance(provider_ids, list | tuple | set):
+            provider_ids = list(provider_ids.values_list("pk", flat=True))
+        pending.update(provider_ids)
+        return 0
     from django.db.models import Prefetch
 
     from offerings.models import Offering

@@ -2,6 +2,7 @@
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from offerings.models import Offering, ServiceKind, Software
 from territories.signals import territories_renamed
@@ -34,10 +35,17 @@ def provider_labels_changed(sender, instance, action, reverse, pk_set, **kwargs)
             refresh_search_documents(list(pk_set))
 
 
+def touch(provider_ids):
+    """A provider's offerings are part of it: their changes date the provider too
+    (its Last-Modified in the API). No signal, no history row."""
+    Provider.objects.filter(pk__in=provider_ids).update(updated_at=timezone.now())
+
+
 @receiver([post_save, post_delete], sender=Offering)
 def offering_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         refresh_search_documents([instance.provider_id])
+        touch([instance.provider_id])
 
 
 @receiver(m2m_changed, sender=Offering.service_kinds.through)
@@ -47,6 +55,7 @@ def offering_kinds_changed(sender, instance, action, reverse, **kwargs):
             ids = Provider.objects.filter(offerings__service_kinds=instance).values("pk")
         else:
             ids = [instance.provider_id]
+            touch(ids)
         refresh_search_documents(ids)
 
 

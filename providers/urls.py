@@ -1,10 +1,20 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import curation_views, views
+from . import curation_views, export_views, views
 
 app_name = "providers"
 urlpatterns = [
     path("prestataires/", views.search, name="search"),
+    re_path(
+        r"^prestataires/telecharger\.(?P<extension>csv|ods|xlsx)$",
+        export_views.export,
+        name="export",
+    ),
+    re_path(
+        r"^donnees-ouvertes/prestataires\.(?P<extension>csv|json)$",
+        export_views.open_data,
+        name="open_data",
+    ),
     path("prestataires/<slug:slug>/", views.detail, name="detail"),
     path(
         "prestataires/<slug:slug>/mise-a-jour/",

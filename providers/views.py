@@ -35,6 +35,7 @@ def search(request):
         "sorts": SORTS,
         "current_query": data.urlencode(),
         "page_query": filterset.query_string(),
+        "export_query": filterset.query_string(par_page=None),
         # The search form keeps the facet filters; the sort form keeps everything else.
         "hidden_params": [
             (key, value)
@@ -183,3 +184,23 @@ def provider_structured_data(request, provider, service_areas):
     if provider.year_founded:
         data["foundingDate"] = str(provider.year_founded)
     return data
+
+
+def provider_list(request, name, providers):
+    """schema.org ItemList of providers (for software and territory pages)."""
+    return {
+        "@type": "ItemList",
+        "name": name,
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": position,
+                "item": {
+                    "@type": "Organization",
+                    "name": provider.name,
+                    "url": request.build_absolute_uri(provider.get_absolute_url()),
+                },
+            }
+            for position, provider in enumerate(providers, start=1)
+        ],
+    }

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from annuaire.text import clean_text
 from offerings.models import Offering
 from providers.models import Provider
+from providers.views import provider_list
 
 from .models import Level, Territory
 from .resolution import suggestions as place_suggestions
@@ -85,6 +86,7 @@ def _page(request, territory, children=(), children_title=""):
         "children_title": children_title,
         "crumbs": _crumbs(territory),
     }
+    context["structured_data"] = territory_structured_data(request, territory, context)
     return render(request, "territories/detail.html", context)
 
 
@@ -141,3 +143,24 @@ def epci(request, epci):
 def commune(request, region, departement, commune):
     territory = _get(Level.COMMUNE, commune, region=region, departement=departement)
     return _page(request, territory)
+
+
+SCHEMA_TYPES = {Level.COMMUNE: "City", Level.REGION: "State"}
+
+
+def territory_structured_data(request, territory, context):
+    place = {
+        "@type": SCHEMA_TYPES.get(territory.level, "AdministrativeArea"),
+        "@id": request.build_absolute_uri(territory.get_absolute_url()) + "#territoire",
+        "name": territory.name,
+        "identifier": territory.code,
+        "url": request.build_absolute_uri(territory.get_absolute_url()),
+        "containedInPlace": [
+            {"@type": SCHEMA_TYPES.get(parent.level, "AdministrativeArea"), "name": parent.name}
+            for parent in context["ancestors"]
+        ],
+    }
+    serving = provider_list(
+        request, f"Prestataires intervenant à {territory.name}", context["serving"]
+    )
+    return {"@context": "https://schema.org", "@graph": [place, serving]}

@@ -28,7 +28,19 @@ def demo_data(django_db_setup, django_db_blocker):
         call_command("load_demo", verbosity=0)
     yield
     with django_db_blocker.unblock():
-        call_command("load_demo", remove=True, verbosity=0)
+        remove_demo_data()
+
+
+def remove_demo_data():
+    """Undo load_demo in the test database: its providers and clusters, and the
+    software and labels it created, so that later tests start clean."""
+    from offerings.models import Software
+    from providers.demo import LABELS, SOFTWARE
+    from providers.models import Label
+
+    call_command("load_demo", remove=True, verbosity=0)
+    Label.objects.filter(name__in=[label[0] for label in LABELS]).delete()
+    Software.objects.filter(name__in=[software["name"] for software in SOFTWARE]).delete()
 
 
 @pytest.fixture

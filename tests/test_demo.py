@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_data):
+    """The demo set, loaded once for this module's read-only tests."""
 
 
 def test_demo_covers_many_regions_software_and_service_kinds(demo):

@@ -20,6 +20,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from tests.conftest import remove_demo_data
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_JS = Path(os.environ.get("AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
@@ -140,7 +142,7 @@ def app_server(django_db_setup, django_db_blocker, tmp_path_factory):
         server.terminate()
         server.wait(timeout=10)
         with django_db_blocker.unblock():
-            call_command("load_demo", remove=True, verbosity=0)
+            remove_demo_data()
 
 
 @pytest.fixture(scope="package")
