@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.http import http_date, quote_etag
@@ -24,8 +23,9 @@ from django.views.decorators.csrf import csrf_exempt
 from annuaire.ratelimit import allow, client_ip
 from annuaire.text import clean_text
 from offerings.models import Offering, ServiceKind, Software
+from providers.exports import for_export
 from providers.filters import PAGE_SIZES, ProviderFilterSet
-from providers.models import Provider, visible_publicly_q
+from providers.models import Provider
 from territories.models import LEVEL_RANK, Level, Territory
 
 CACHE_SECONDS = 300
@@ -211,19 +211,6 @@ def provider_data(request, provider):
     }
 
 
-def _providers_for_api(queryset):
-    return queryset.select_related("seat__departement", "seat__region", "cluster").prefetch_related(
-        "labels",
-        "service_areas",
-        Prefetch(
-            "offerings",
-            queryset=Offering.objects.select_related("software")
-            .prefetch_related("service_kinds")
-            .order_by("software__name"),
-        ),
-    )
-
-
 # Views ---------------------------------------------------------------------------------------
 
 
@@ -263,45 +250,35 @@ def providers(request):
     per_page = request.GET.get("par_page", str(PAGE_SIZES[0]))
     if per_page not in {str(size) for size in PAGE_SIZES}:
         raise ApiError(400, "Paramètre « par_page » invalide : 20, 50 ou 100.")
-    data = _paginate(request, _providers_for_api(filterset.qs), provider_data, int(per_page))
+    data = _paginate(request, for_export(filterset.qs), provider_data, int(per_page))
     place = filterset.place.territory
     return {"lieu": territory_data(request, place) if place else None, **data}
 
 
 @api_view
 def provider(request, slug):
-    found = _providers_for_api(Provider.objects.published()).filter(slug=slug).first()
+    found = for_export(Provider.objects.published()).filter(slug=slug).first()
     if found is None:
         raise ApiError(404, "Prestataire introuvable.")
     return provider_data(request, found), found.updated_at
-
-
-def _software_with_counts():
-    return Software.objects.annotate(
-        nombre=Count(
-            "offerings__provider",
-            filter=visible_publicly_q("offerings__provider__"),
-            distinct=True,
-        )
-    ).order_by("name")
 
 
 @api_view
 def software_list(request):
     return {
         "resultats": [
-            software_data(request, software, software.nombre)
-            for software in _software_with_counts()
+            software_data(request, software, software.provider_count)
+            for software in Software.objects.with_provider_count().order_by("name")
         ]
     }
 
 
 @api_view
 def software(request, slug):
-    found = _software_with_counts().filter(slug=slug).first()
+    found = Software.objects.with_provider_count().order_by("name").filter(slug=slug).first()
     if found is None:
         raise ApiError(404, "Logiciel introuvable.")
-    return software_data(request, found, found.nombre), found.updated_at
+    return software_data(request, found, found.provider_count), found.updated_at
 
 
 @api_view

@@ -7,8 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from offerings.models import SoftwareCategory
-from offerings.views import software_with_counts
+from offerings.models import Software, SoftwareCategory
 from providers import exports
 from providers.models import Provider
 from territories.models import Territory
@@ -40,7 +39,7 @@ def home(request):
             (region, region_counts.get(region.pk, 0))
             for region in Territory.objects.regions().order_by("name")
         ],
-        "popular_software": software_with_counts()
+        "popular_software": Software.objects.with_provider_count()
         .filter(provider_count__gt=0)
         .order_by("-provider_count", "name")[:8],
     }

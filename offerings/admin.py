@@ -1,18 +1,17 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from providers.admin import ScopedAdminMixin, SharedSlugAdminMixin
-from providers.models import Provider, visible_publicly_q
+from providers.models import Provider
 
 from .models import Offering, ServiceKind, Software
 
 
 @admin.register(Software)
 class SoftwareAdmin(SharedSlugAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "category", "licence", "published_provider_count", "wikidata_id"]
+    list_display = ["name", "category", "licence", "provider_count", "wikidata_id"]
     list_filter = ["category"]
     search_fields = ["name", "slug", "wikidata_id"]
     prepopulated_fields = {"slug": ["name"]}
@@ -25,16 +24,11 @@ class SoftwareAdmin(SharedSlugAdminMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        published = visible_publicly_q("offerings__provider__")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(published_provider_count=Count("offerings", filter=published))
-        )
+        return super().get_queryset(request).with_provider_count()
 
-    @admin.display(description=_("prestataires publiés"), ordering="published_provider_count")
-    def published_provider_count(self, software):
-        return software.published_provider_count
+    @admin.display(description=_("prestataires publiés"), ordering="provider_count")
+    def provider_count(self, software):
+        return software.provider_count
 
 
 @admin.register(ServiceKind)

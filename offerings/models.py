@@ -26,6 +26,18 @@ class SoftwareCategory(models.TextChoices):
     OTHER = "autre", _("Autre")
 
 
+class SoftwareQuerySet(models.QuerySet):
+    def with_provider_count(self):
+        """Annotate `provider_count`: the published providers offering each software."""
+        return self.annotate(
+            provider_count=models.Count(
+                "offerings__provider",
+                filter=visible_publicly_q("offerings__provider__"),
+                distinct=True,
+            )
+        )
+
+
 class Software(SlugFromNameMixin, models.Model):
     name = models.CharField(_("nom"), max_length=120, unique=True)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
@@ -59,6 +71,8 @@ class Software(SlugFromNameMixin, models.Model):
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = SoftwareQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("logiciel")

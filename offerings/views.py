@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from providers.models import Provider, visible_publicly_q
+from providers.models import Provider
 from providers.views import provider_list
 
 from .models import Offering, Software, SoftwareCategory
@@ -12,20 +12,9 @@ from .models import Offering, Software, SoftwareCategory
 LIST_LIMIT = 20
 
 
-def software_with_counts():
-    """Every software with `provider_count`, the published providers offering it."""
-    return Software.objects.annotate(
-        provider_count=Count(
-            "offerings__provider",
-            filter=visible_publicly_q("offerings__provider__"),
-            distinct=True,
-        )
-    )
-
-
 @require_safe
 def software_list(request):
-    software = software_with_counts().order_by("name")
+    software = Software.objects.with_provider_count().order_by("name")
     by_category = {value: [] for value in SoftwareCategory.values}
     for item in software:
         by_category[item.category].append(item)
