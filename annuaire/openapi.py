@@ -38,7 +38,13 @@ def _ok(schema, description="Réponse"):
     }
 
 
-COMMON_ERRORS = {"429": _error("Trop de requêtes (voir l'en-tête Retry-After).")}
+COMMON_ERRORS = {
+    "304": {"description": "Inchangé depuis l'ETag envoyé dans If-None-Match."},
+    "405": _error("Méthode autre que GET ou HEAD : l'API est en lecture seule."),
+    "429": _error("Trop de requêtes (voir l'en-tête Retry-After)."),
+}
+YES_NO = {"type": "string", "enum": ["on", "1", "true", "oui", "off", "0", "false", "non"]}
+PAGE = {"type": "integer", "minimum": 1, "maximum": 100_000}
 
 
 def _query(name, description, schema, explode=False):
@@ -59,7 +65,7 @@ def _page(schema_ref):
         "required": ["nombre", "page", "pages", "suivante", "precedente", "resultats"],
         "properties": {
             "nombre": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
+            "page": PAGE,
             "pages": {"type": "integer", "minimum": 0},
             "suivante": _nullable(URL),
             "precedente": _nullable(URL),
@@ -232,7 +238,7 @@ def document(server_url="/"):
         _query(
             "local",
             "« on » : seulement les prestataires installés dans le lieu.",
-            {"type": "string", "enum": ["on"]},
+            YES_NO,
         ),
         _query("logiciel", "Slug de logiciel (répétable).", _list(SLUG)),
         _query(
@@ -251,10 +257,10 @@ def document(server_url="/"):
         _query(
             "disponible",
             "« on » : acceptant de nouveaux clients.",
-            {"type": "string", "enum": ["on"]},
+            YES_NO,
         ),
         _query("tri", "Ordre des résultats.", {"type": "string", "enum": list(SORTS)}),
-        _query("page", "Numéro de page.", {"type": "integer", "minimum": 1}),
+        _query("page", "Numéro de page.", PAGE),
         _query(
             "par_page",
             "Résultats par page.",
@@ -399,7 +405,7 @@ def document(server_url="/"):
                             "Niveau de territoire.",
                             {"type": "string", "enum": Level.values},
                         ),
-                        _query("page", "Numéro de page.", {"type": "integer", "minimum": 1}),
+                        _query("page", "Numéro de page.", PAGE),
                     ],
                     "responses": {
                         "200": _ok(_page("#/components/schemas/Territoire")),

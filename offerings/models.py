@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from annuaire.models import SlugFromNameMixin
+from annuaire.text import clean_text
 from providers.models import visible_publicly_q
 
 from .validators import validate_spdx_expression, validate_wikidata_id
@@ -157,3 +158,7 @@ class Offering(models.Model):
 
     def __str__(self):
         return f"{self.software} — {self.provider}"
+
+    def clean(self):
+        super().clean()
+        self.description = clean_text(self.description, 2000, keep_newlines=True)[0]

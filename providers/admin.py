@@ -26,7 +26,16 @@ from territories.models import Territory
 from . import moderation
 from .exports import HEADER
 from .imports import ImportFileError, apply_import, plan_import
-from .models import Cluster, Label, Provider, Report, Revision, SlugRedirect, Status
+from .models import (
+    Cluster,
+    Label,
+    Provider,
+    Report,
+    Revision,
+    SlugRedirect,
+    Status,
+    within_scope,
+)
 from .queue import DecisionError, decide, moderation_queue
 
 
@@ -135,16 +144,7 @@ class ProviderAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        user = self.current_user
-        if user.is_superuser:
-            return cleaned
-        cluster = cleaned.get("cluster")
-        seat = cleaned.get("seat")
-        clusters = Cluster.objects.filter(moderators=user)
-        in_scope = (cluster is not None and clusters.filter(pk=cluster.pk).exists()) or (
-            seat is not None and clusters.filter(regions=seat.region_id).exists()
-        )
-        if not in_scope:
+        if not within_scope(self.current_user, cleaned.get("cluster"), cleaned.get("seat")):
             raise forms.ValidationError(
                 _(
                     "Ce prestataire sortirait de votre périmètre : choisissez l'une de vos "
@@ -308,11 +308,7 @@ class ProviderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     ]
 
     def scope(self, request, queryset):
-        queryset = queryset.editable_by(request.user)
-        if not request.user.is_superuser:
-            # A submission reaches moderators once its e-mail address is confirmed.
-            queryset = queryset.exclude(status=Status.PENDING, email_confirmed_at__isnull=True)
-        return queryset
+        return queryset.editable_by(request.user)
 
     def get_search_results(self, request, queryset, search_term):
         """Also match the seat commune, ignoring accents ("evry" finds Évry-Courcouronnes)."""
@@ -380,7 +376,9 @@ class ProviderAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         decision = request.POST.get("decision", "")
         note = request.POST.get("note", "").strip()[:2000]
         try:
-            message = decide(request.user, kind, pk, decision, note)
+            message = decide(
+                request.user, kind, pk, decision, note, version=request.POST.get("version")
+            )
         except DecisionError as error:
             self.message_user(request, str(error), messages.ERROR)
         except ValidationError as error:

@@ -29,7 +29,8 @@ def _with_extra_row(data):
     data = data.copy()
     key = f"{OFFERINGS_PREFIX}-TOTAL_FORMS"
     total = data.get(key, "0")
-    data[key] = str(min(int(total) + 1 if total.isdigit() else 1, 30))
+    number = int(total) if total.isascii() and total.isdigit() and len(total) < 4 else 0
+    data[key] = str(min(number + 1, 30))
     return data
 
 
@@ -95,6 +96,8 @@ def _create_submission(form, formset):
     except IntegrityError:  # the same SIREN, sent twice at the same moment
         form.add_error("siren", _("Un prestataire avec ce SIREN existe déjà."))
         return None
+    if not allow("ack", provider.email.lower(), settings.ANNUAIRE["SUBMISSIONS_PER_HOUR"]):
+        return provider  # the address was written to often enough this hour
     emails.send(
         "submission_ack",
         [provider.email],
@@ -152,7 +155,8 @@ def _mask(email):
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_update(request, slug):
     """« Vous êtes ce prestataire ? »: e-mail a single-use edit link to the listing's contact."""
-    provider = get_object_or_404(Provider.objects.published(), slug=slug)
+    # Hidden listings too (website down): their owner is asked to come and fix them.
+    provider = get_object_or_404(Provider.objects.filter(status=Status.PUBLISHED), slug=slug)
     sent = False
     error = ""
     if request.method == "POST" and provider.email:
@@ -190,6 +194,8 @@ def owner_edit(request, token):
     if link is None:
         return _link_invalid(request)
     provider = Provider.objects.select_related("seat").get(pk=link.provider_id)
+    if provider.status not in (Status.PUBLISHED, Status.PENDING):
+        return render(request, "providers/edit_closed.html", {"provider": provider}, status=410)
     show_errors = True
     if request.method != "POST":
         form, formset = ProviderForm(instance=provider), offering_formset(provider=provider)
@@ -205,16 +211,10 @@ def owner_edit(request, token):
             data = _provider_data(form, formset)
             if not links.consume(link):
                 return _link_invalid(request)
-            provider.refresh_from_db()
-            if provider.status == Status.PUBLISHED:
-                propose_revision(provider, data, link.email)
-            else:
-                with transaction.atomic():
-                    apply_data(provider, data)
-                    provider.changes_requested_at = None
-                    provider.save(update_fields=["changes_requested_at", "updated_at"])
-                emails.notify_moderators(
-                    provider, "moderators_new_submission", queue_url=queue_url()
+            provider, outcome = _record_owner_edit(provider.pk, data, link.email)
+            if outcome == "closed":
+                return render(
+                    request, "providers/edit_closed.html", {"provider": provider}, status=410
                 )
             return render(request, "providers/edit_done.html", {"provider": provider})
     return render(
@@ -228,6 +228,32 @@ def owner_edit(request, token):
             "add_row": ADD_ROW,
         },
     )
+
+
+def _record_owner_edit(provider_id, data, email):
+    """Under a row lock, so that a moderator's decision and the owner's edit never
+    interleave: a published listing gets a revision to review; a submission still
+    pending is corrected in place and goes back to the queue; anything else is closed."""
+    with transaction.atomic():
+        provider = (
+            Provider.objects.select_for_update(of=("self",))
+            .select_related("seat")
+            .get(pk=provider_id)
+        )
+        if provider.status == Status.PUBLISHED:
+            outcome = "revision"
+        elif provider.status == Status.PENDING:
+            apply_data(provider, data)
+            provider.changes_requested_at = None
+            provider.save(update_fields=["changes_requested_at", "updated_at"])
+            outcome = "corrected"
+        else:
+            return provider, "closed"
+    if outcome == "revision":
+        propose_revision(provider, data, email)
+    else:
+        emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
+    return provider, outcome
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

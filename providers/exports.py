@@ -9,6 +9,7 @@ never holds them all in memory.
 import csv
 import io
 import json
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.db.models import Prefetch
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from offerings.models import Offering
 
@@ -128,6 +130,24 @@ def record(provider, base_url=None):
     }
 
 
+# Characters XML 1.0 forbids (ODS, XLSX), which also have no place in a spreadsheet cell.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"[+-]?[0-9 .()]+")
+
+
+def spreadsheet_text(value):
+    """A cell value that a spreadsheet shows as text and never runs as a formula: a
+    leading apostrophe before = + - @ (OWASP's advice), except for plain numbers such
+    as a phone "+33 1 23 45 67 89". The import removes that apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub("", value)
+    if value.startswith(_FORMULA_START) and not _NUMBER_LIKE.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def flat_row(provider, base_url=None):
     """A provider as one spreadsheet row (strings and numbers), in HEADER order."""
     data = record(provider, base_url)
@@ -140,7 +160,7 @@ def flat_row(provider, base_url=None):
     for key in ("toute_la_france", "accepte_nouveaux_clients"):
         data[key] = _yes_no(data[key])
     data["annee_creation"] = data["annee_creation"] or ""
-    return [data[key] for key in HEADER]
+    return [spreadsheet_text(data[key]) for key in HEADER]
 
 
 def providers_for_export(queryset):
@@ -179,13 +199,22 @@ def csv_stream(queryset, *, delimiter=";", bom=True, base_url=None):
         yield writer.writerow(row)
 
 
+def _text_cell(sheet, value):
+    """Strings are stored as strings: openpyxl would otherwise turn "=…" into a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def xlsx_file(queryset, base_url=None):
     """A temporary XLSX file (openpyxl's write-only mode writes rows as they come)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Prestataires")
     sheet.append(HEADER)
     for row in rows(queryset, base_url):
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, value) for value in row])
     output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to FileResponse, which closes it)
     workbook.save(output)
     output.seek(0)

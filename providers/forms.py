@@ -219,7 +219,8 @@ class ProviderForm(SpamGuardMixin, forms.ModelForm):
         seat = self.cleaned_data.get("seat_text")
         domain = _domain(self.cleaned_data.get("website", ""))
         name = fold(self.cleaned_data.get("name", ""))
-        others = Provider.objects.exclude(pk=self.instance.pk).select_related("seat")
+        # Only public listings: pending or archived ones are nobody else's business.
+        others = Provider.objects.published().exclude(pk=self.instance.pk).select_related("seat")
         found = {}
         if domain:
             for provider in others.filter(website__icontains=domain)[:20]:

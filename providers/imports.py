@@ -27,7 +27,7 @@ from territories.models import Level, Territory
 from territories.resolution import resolve
 
 from .exports import HEADER
-from .models import Label, Provider, Status, Workforce
+from .models import Label, Provider, Status, Workforce, within_scope
 from .moderation import apply_data, diff, mark_verified
 from .search import deferred_refresh
 from .validators import normalize_siren, validate_phone, validate_siren, validate_year_founded
@@ -91,7 +91,10 @@ def _csv_rows(content):
         raise ImportFileError(_("Encodage illisible : enregistrez le fichier en UTF-8.")) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportFileError(_("CSV illisible : %(error)s") % {"error": error}) from None
 
 
 def _xlsx_rows(content):
@@ -191,7 +194,16 @@ def _validated(value, validator, column, errors):
     return value
 
 
+def _unquote(value):
+    """Remove the apostrophe the exports put before = + - @ (see spreadsheet_text)."""
+    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
+        return value[1:]
+    return value
+
+
 def _row_data(cells, lookups, errors):
+    cells = {key: _unquote(value) for key, value in cells.items()}
+
     def cell(name, limit=300):
         return clean_text(cells.get(name, ""), limit)[0]
 
@@ -333,6 +345,10 @@ def plan_import(name, content, user):
                 row.errors.append(_("doublon de la ligne %(line)d") % {"line": seen[key]})
             seen.setdefault(key, line)
             existing, allowed = _existing(cells, data, editable)
+            seat = Territory.objects.get(pk=data["seat"])
+            cluster = existing.cluster if existing is not None else None
+            if allowed and existing is not None and not within_scope(user, cluster, seat):
+                row.errors.append(_("le nouveau siège sortirait la fiche de vos grappes"))
             if existing is not None and not allowed:
                 row.errors.append(
                     _("fiche existante hors de vos grappes : %(name)s") % {"name": existing.name}

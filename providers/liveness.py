@@ -8,6 +8,7 @@ a row the listing is flagged in the admin and its owner told; after M it is
 hidden from the public until the site answers again.
 """
 
+import http.client
 import ipaddress
 import socket
 import urllib.error
@@ -68,15 +69,66 @@ def _check_address(url):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CheckRefused("adresse non web")
-    if settings.ANNUAIRE["WEBSITE_ALLOW_PRIVATE_ADDRESSES"]:
-        return
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _is_public(ip):
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return _is_public(ip.ipv4_mapped)
+        if ip in NAT64 or int(ip) < 2**32:  # NAT64 and the old IPv4-compatible ::a.b.c.d
+            return False
+    return ip.is_global
+
+
+def _public_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """socket.create_connection, but only towards public addresses, checked on the very
+    addresses connected to: a name resolved once for a check and again to connect
+    could change in between (DNS rebinding) and reach the server's own network."""
+    host, port = address
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise CheckRefused("nom de domaine introuvable") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_global:
-            raise CheckRefused("adresse non publique")
+    allow_private = settings.ANNUAIRE["WEBSITE_ALLOW_PRIVATE_ADDRESSES"]
+    if not allow_private and not all(_is_public(ipaddress.ip_address(i[4][0])) for i in infos):
+        raise CheckRefused("adresse non publique")
+    error = None
+    for family, kind, proto, _name, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError("connexion impossible")
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
 
 
 def fetch(url):
@@ -84,7 +136,11 @@ def fetch(url):
     options = settings.ANNUAIRE
     try:
         _check_address(url)
-        opener = urllib.request.build_opener(_LimitedRedirects(options["WEBSITE_MAX_REDIRECTS"]))
+        opener = urllib.request.build_opener(
+            _LimitedRedirects(options["WEBSITE_MAX_REDIRECTS"]),
+            _PublicHTTPHandler,
+            _PublicHTTPSHandler,
+        )
         request = urllib.request.Request(  # noqa: S310 (http/https only: _check_address)
             url,
             headers={
@@ -137,7 +193,11 @@ def record(provider, outcome, today, report):
     flag_after = settings.ANNUAIRE["WEBSITE_FLAG_AFTER_DAYS"]
     hide_after = settings.ANNUAIRE["WEBSITE_HIDE_AFTER_DAYS"]
     with transaction.atomic():
-        provider = Provider.objects.select_for_update().select_related("seat").get(pk=provider.pk)
+        provider = (
+            Provider.objects.select_for_update(of=("self",))
+            .select_related("seat")
+            .get(pk=provider.pk)
+        )
         before = {name: getattr(provider, name) for name in LIVENESS_FIELDS}
         provider.website_checked_at = timezone.now()
         newly_flagged = newly_hidden = False

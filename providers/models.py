@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from annuaire.models import SlugFromNameMixin
-from annuaire.text import slug_for
+from annuaire.text import clean_text, slug_for
 from territories.models import Level, Territory
 
 from .fields import SirenField
@@ -85,6 +85,17 @@ class Cluster(SlugFromNameMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+
+def within_scope(user, cluster, seat):
+    """Whether a listing with this cluster and seat is one `user` may curate (the rule of
+    `ProviderQuerySet.editable_by`, for a listing being created or changed)."""
+    if user.is_superuser:
+        return True
+    clusters = Cluster.objects.filter(moderators=user)
+    return (cluster is not None and clusters.filter(pk=cluster.pk).exists()) or (
+        seat is not None and clusters.filter(regions=seat.region_id).exists()
+    )
 
 
 class LabelKind(models.TextChoices):
@@ -199,13 +210,16 @@ class ProviderQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Providers a moderator may curate: those of their clusters, or seated in a
-        région one of their clusters covers. Superusers curate everything."""
+        région one of their clusters covers, except submissions whose e-mail address
+        is not confirmed yet. Superusers curate everything."""
         if not user.is_active or not user.is_staff:
             return self.none()
         if user.is_superuser:
             return self
         clusters = Cluster.objects.filter(moderators=user)
-        return self.filter(Q(cluster__in=clusters) | Q(seat__region__in=clusters.values("regions")))
+        return self.filter(
+            Q(cluster__in=clusters) | Q(seat__region__in=clusters.values("regions"))
+        ).exclude(status=Status.PENDING, email_confirmed_at__isnull=True)
 
     def publish(self, user=None):
         """Publish each provider (saved one by one, so the audit history records it)."""
@@ -375,6 +389,13 @@ class Provider(models.Model):
 
     def get_absolute_url(self):
         return reverse("providers:detail", args=[self.slug])
+
+    def clean(self):
+        """No control characters anywhere (they break exports and some databases)."""
+        super().clean()
+        for name in ("name", "address", "postal_code", "phone"):
+            setattr(self, name, clean_text(getattr(self, name), 300)[0])
+        self.description = clean_text(self.description, 5000, keep_newlines=True)[0]
 
     def _unique_slug(self):
         base = slug_for(self.name, max_length=200) or "prestataire"

@@ -341,7 +341,6 @@ def merge(keep, remove, user):
         for field in (
             "description",
             "website",
-            "email",
             "phone",
             "address",
             "postal_code",
@@ -350,7 +349,16 @@ def merge(keep, remove, user):
         ):
             if not getattr(keep, field) and getattr(remove, field):
                 setattr(keep, field, getattr(remove, field))
+        if not keep.email and remove.email:  # the address and whether it is public go together
+            keep.email, keep.show_email = remove.email, remove.show_email
         remove.reports.update(provider=keep)
+        # Proposals for the removed listing describe it, not the kept one: close them.
+        remove.revisions.filter(status=ReviewStatus.PENDING).update(
+            status=ReviewStatus.REJECTED,
+            reviewed_at=timezone.now(),
+            reviewed_by=user,
+            review_note=_("Fiche fusionnée dans une autre : proposition close."),
+        )
         remove.revisions.update(provider=keep)
         SlugRedirect.objects.filter(provider=remove).update(provider=keep)
         old_slug = remove.slug

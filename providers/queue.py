@@ -65,7 +65,12 @@ def count(user):
 NEEDS_NOTE = {"reject", "changes"}
 
 
-def decide(user, kind, pk, decision, note):
+def version_of(provider):
+    """What the moderator saw: a decision on a submission changed since is refused."""
+    return provider.updated_at.isoformat()
+
+
+def decide(user, kind, pk, decision, note, version=None):
     """Take `decision` on item `pk` of `kind`; return the message to show."""
     if decision in NEEDS_NOTE and not note:
         raise DecisionError(_("Indiquez la raison : elle est envoyée au demandeur."))
@@ -73,6 +78,11 @@ def decide(user, kind, pk, decision, note):
         provider = submissions(user).filter(pk=pk).first()
         if provider is None:
             raise DecisionError(_("Cette demande n'existe pas ou ne relève pas de vos grappes."))
+        if version is not None and version != version_of(provider):
+            raise DecisionError(
+                _("« %(name)s » a été modifiée depuis son affichage : relisez-la.")
+                % {"name": provider.name}
+            )
         actions = {
             "approve": lambda: moderation.approve_submission(provider, user),
             "reject": lambda: moderation.reject_submission(provider, user, note),

@@ -36,10 +36,14 @@ def remind_and_archive(now=None):
     unanswered = published.filter(reminded_at__lte=now - archive_after).filter(
         Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=F("reminded_at"))
     )
-    for provider in unanswered:
+    for candidate in unanswered.values_list("pk", flat=True):
         with transaction.atomic():
+            # Locked and checked again: an owner's confirmation may have just come in.
+            provider = unanswered.select_for_update(of=("self",)).filter(pk=candidate).first()
+            if provider is None:
+                continue
             provider.status = Status.ARCHIVED
-            provider.save()
+            provider.save(update_fields=["status", "updated_at"])
         report.archived.append(provider)
 
     # 2. Not verified for a year and not reminded since: remind (once).
@@ -47,8 +51,12 @@ def remind_and_archive(now=None):
         Q(last_verified_at__lt=now - stale_after) | Q(last_verified_at__isnull=True),
         Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("last_verified_at")),
     )
-    for provider in due:
+    for candidate in due.values_list("pk", flat=True):
         with transaction.atomic():
+            # Locked and checked again, so that two overlapping runs remind only once.
+            provider = due.select_for_update(of=("self",)).filter(pk=candidate).first()
+            if provider is None:
+                continue
             provider.reminded_at = now
             provider.save(update_fields=["reminded_at", "updated_at"])
             link = None

