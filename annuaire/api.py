@@ -26,7 +26,7 @@ from offerings.models import Offering, ServiceKind, Software
 from providers.exports import for_export
 from providers.filters import PAGE_SIZES, ProviderFilterSet
 from providers.models import Provider
-from territories.models import LEVEL_RANK, Level, Territory
+from territories.models import Level, Territory, largest_first
 
 CACHE_SECONDS = 300
 TERRITORY_CODE = re.compile(r"[0-9AB]{2,9}")
@@ -180,9 +180,7 @@ def provider_data(request, provider):
         "toute_la_france": provider.serves_whole_country,
         "zones_intervention": [
             {"niveau": area.level, "code": area.code, "libelle": str(area)}
-            for area in sorted(
-                provider.service_areas.all(), key=lambda a: (-LEVEL_RANK[a.level], a.name)
-            )
+            for area in largest_first(provider.service_areas.all())
         ],
         "offres": [
             {

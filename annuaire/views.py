@@ -23,11 +23,7 @@ def home(request):
         .annotate(count=Count("pk", distinct=True))
         .values_list("offerings__software__category", "count")
     )
-    region_counts = dict(
-        published.values_list("seat__region")
-        .annotate(count=Count("pk"))
-        .values_list("seat__region", "count")
-    )
+    region_counts = published.count_by_region()
     context = {
         "provider_count": published.count(),
         "categories": [

@@ -123,6 +123,23 @@ class OfferingQuerySet(models.QuerySet):
         """Offerings of published providers only."""
         return self.filter(visible_publicly_q("provider__"))
 
+    def providers_per_software(self):
+        """Rows {software__slug, software__name, count}: providers per software, most first."""
+        return (
+            self.values("software__slug", "software__name")
+            .annotate(count=models.Count("provider", distinct=True))
+            .order_by("-count", "software__name")
+        )
+
+    def providers_per_service(self):
+        """Rows {service_kinds__slug, service_kinds__name, count}, in display order."""
+        return (
+            self.filter(service_kinds__isnull=False)
+            .values("service_kinds__slug", "service_kinds__name")
+            .annotate(count=models.Count("provider", distinct=True))
+            .order_by("service_kinds__position")
+        )
+
 
 class Offering(models.Model):
     """A provider's services around one software."""

@@ -31,12 +31,7 @@ def software_detail(request, slug):
     software = get_object_or_404(Software, slug=slug)
     providers = Provider.objects.published().offering(software=[software.slug])
     offerings = Offering.objects.filter(software=software, provider__in=providers.values("pk"))
-    service_counts = (
-        offerings.values("service_kinds__slug", "service_kinds__name")
-        .annotate(count=Count("provider", distinct=True))
-        .filter(count__gt=0)
-        .order_by("service_kinds__position")
-    )
+    service_counts = offerings.providers_per_service()
     region_counts = (
         providers.values("seat__region__slug", "seat__region__name")
         .annotate(count=Count("pk"))

@@ -34,6 +34,20 @@ def _with_extra_row(data):
     return data
 
 
+def _listing_forms(request, provider=None):
+    """The listing form and its offering rows, blank or prefilled on GET, bound on POST.
+
+    « Ajouter une ligne d'offre » posts the form back to show one more row; the third
+    value says so (the form is then shown again without its errors)."""
+    instance = {"instance": provider} if provider is not None else {}
+    if request.method != "POST":
+        return ProviderForm(**instance), offering_formset(provider=provider), False
+    adding_row = ADD_ROW in request.POST
+    data = _with_extra_row(request.POST) if adding_row else request.POST
+    formset = OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
+    return ProviderForm(data, **instance), formset, adding_row
+
+
 def _provider_data(form, formset):
     """The snapshot-shaped data of a valid ProviderForm and its offerings."""
     cleaned = form.cleaned_data
@@ -54,16 +68,8 @@ def _cluster_for(seat):
 def submit(request):
     """« Référencer mon entreprise »: stored as a pending listing, never published as is."""
     status = 200
-    show_errors = True
-    if request.method != "POST":
-        form, formset = ProviderForm(), offering_formset()
-    elif ADD_ROW in request.POST:
-        data = _with_extra_row(request.POST)
-        form, formset = ProviderForm(data), OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
-        show_errors = False
-    else:
-        form = ProviderForm(request.POST)
-        formset = OfferingFormSet(request.POST, prefix=OFFERINGS_PREFIX)
+    form, formset, adding_row = _listing_forms(request)
+    if request.method == "POST" and not adding_row:
         limit = settings.ANNUAIRE["SUBMISSIONS_PER_HOUR"]
         if not allow("submit", client_ip(request), limit):
             form.add_error(
@@ -71,16 +77,14 @@ def submit(request):
             )
             status = 429
         elif form.is_valid() & formset.is_valid():
-            if form.find_duplicates() and not form.cleaned_data.get("confirm_not_duplicate"):
-                status = 200
-            else:
-                provider = _create_submission(form, formset)
-                if provider is not None:
-                    return redirect("providers:submit_done")
+            # Likely duplicates are shown first; the person confirms before anything is stored.
+            confirmed = not form.find_duplicates() or form.cleaned_data["confirm_not_duplicate"]
+            if confirmed and _create_submission(form, formset) is not None:
+                return redirect("providers:submit_done")
     return render(
         request,
         "providers/submit.html",
-        {"form": form, "formset": formset, "show_errors": show_errors, "add_row": ADD_ROW},
+        {"form": form, "formset": formset, "show_errors": not adding_row, "add_row": ADD_ROW},
         status=status,
     )
 
@@ -196,27 +200,16 @@ def owner_edit(request, token):
     provider = Provider.objects.select_related("seat").get(pk=link.provider_id)
     if provider.status not in (Status.PUBLISHED, Status.PENDING):
         return render(request, "providers/edit_closed.html", {"provider": provider}, status=410)
-    show_errors = True
-    if request.method != "POST":
-        form, formset = ProviderForm(instance=provider), offering_formset(provider=provider)
-    elif ADD_ROW in request.POST:
-        data = _with_extra_row(request.POST)
-        form = ProviderForm(data, instance=provider)
-        formset = OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
-        show_errors = False
-    else:
-        form = ProviderForm(request.POST, instance=provider)
-        formset = OfferingFormSet(request.POST, prefix=OFFERINGS_PREFIX)
-        if form.is_valid() & formset.is_valid():
-            data = _provider_data(form, formset)
-            if not links.consume(link):
-                return _link_invalid(request)
-            provider, outcome = _record_owner_edit(provider.pk, data, link.email)
-            if outcome == "closed":
-                return render(
-                    request, "providers/edit_closed.html", {"provider": provider}, status=410
-                )
-            return render(request, "providers/edit_done.html", {"provider": provider})
+    form, formset, adding_row = _listing_forms(request, provider)
+    submitted = request.method == "POST" and not adding_row
+    if submitted and form.is_valid() & formset.is_valid():
+        data = _provider_data(form, formset)
+        if not links.consume(link):
+            return _link_invalid(request)
+        provider, outcome = _record_owner_edit(provider.pk, data, link.email)
+        if outcome == "closed":
+            return render(request, "providers/edit_closed.html", {"provider": provider}, status=410)
+        return render(request, "providers/edit_done.html", {"provider": provider})
     return render(
         request,
         "providers/edit.html",
@@ -224,7 +217,7 @@ def owner_edit(request, token):
             "form": form,
             "formset": formset,
             "provider": provider,
-            "show_errors": show_errors,
+            "show_errors": not adding_row,
             "add_row": ADD_ROW,
         },
     )

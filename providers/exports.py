@@ -16,11 +16,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.db.models import Prefetch
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-
-from offerings.models import Offering
 
 CHUNK_SIZE = 500
 LIST_SEPARATOR = " ; "  # between items of a cell (offerings, areas, labels…)
@@ -72,15 +69,10 @@ HEADER = [column.key for column in COLUMNS]
 
 def for_export(queryset):
     """`queryset` with everything a row needs, fetched per chunk of CHUNK_SIZE."""
-    return queryset.select_related("seat__departement", "seat__region", "cluster").prefetch_related(
-        "labels",
-        "service_areas",
-        Prefetch(
-            "offerings",
-            queryset=Offering.objects.select_related("software")
-            .prefetch_related("service_kinds")
-            .order_by("software__name"),
-        ),
+    return (
+        queryset.select_related("seat__departement", "seat__region", "cluster")
+        .prefetch_related("labels", "service_areas")
+        .with_offerings()
     )
 
 

@@ -191,17 +191,30 @@ class ProviderQuerySet(models.QuerySet):
             relevance=relevance(token_groups)
         )
 
-    def for_listing(self):
-        """What a result list shows, in a fixed number of queries whatever its length."""
+    def with_offerings(self):
+        """Prefetch offerings with their software and service kinds (two queries in all)."""
         from offerings.models import Offering
 
-        return self.select_related("seat", "seat__region").prefetch_related(
+        return self.prefetch_related(
             Prefetch(
                 "offerings",
-                queryset=Offering.objects.select_related("software")
-                .prefetch_related("service_kinds")
-                .order_by("software__name"),
+                queryset=Offering.objects.select_related("software").prefetch_related(
+                    "service_kinds"
+                ),
             )
+        )
+
+    def for_listing(self):
+        """What a result list shows, in a fixed number of queries whatever its length."""
+        return self.select_related("seat", "seat__region").with_offerings()
+
+    def count_by_region(self):
+        """{région pk: number of providers seated there}, in one query."""
+        return dict(
+            self.order_by()
+            .values_list("seat__region")
+            .annotate(count=models.Count("pk"))
+            .values_list("seat__region", "count")
         )
 
     def located_in(self, territory):

@@ -96,24 +96,13 @@ def refresh_search_documents(provider_ids):
             provider_ids = list(provider_ids.values_list("pk", flat=True))
         pending.update(provider_ids)
         return 0
-    from django.db.models import Prefetch
-
-    from offerings.models import Offering
-
     from .models import Provider
 
     providers = (
         Provider.objects.filter(pk__in=provider_ids)
         .select_related("seat")
-        .prefetch_related(
-            "labels",
-            Prefetch(
-                "offerings",
-                queryset=Offering.objects.select_related("software").prefetch_related(
-                    "service_kinds"
-                ),
-            ),
-        )
+        .prefetch_related("labels")
+        .with_offerings()
     )
     changed = []
     for provider in providers:

@@ -8,8 +8,7 @@ from django.views.decorators.http import require_safe
 
 from annuaire.pagination import paginate
 from annuaire.text import clean_text
-from offerings.models import Offering
-from territories.models import LEVEL_RANK, Level, Territory
+from territories.models import SCHEMA_ORG_TYPES, Level, Territory, largest_first
 
 from .filters import PAGE_SIZES, SORTS, ProviderFilterSet
 from .models import Provider, SlugRedirect
@@ -101,18 +100,11 @@ def detail(request, slug):
                 "service_areas",
                 queryset=Territory.objects.select_related("region", "departement"),
             ),
-            Prefetch(
-                "offerings",
-                queryset=Offering.objects.select_related("software")
-                .prefetch_related("service_kinds")
-                .order_by("software__name"),
-            ),
-        ),
+        )
+        .with_offerings(),
         slug=slug,
     )
-    service_areas = sorted(
-        provider.service_areas.all(), key=lambda area: (-LEVEL_RANK[area.level], area.name)
-    )
+    service_areas = largest_first(provider.service_areas.all())
     back_query, _truncated = clean_text(request.GET.get("retour", ""), 1000)
     context = {
         "provider": provider,
@@ -132,13 +124,7 @@ def detail(request, slug):
 
 def provider_structured_data(request, provider, service_areas):
     """schema.org Organization with areaServed and makesOffer, as JSON-LD."""
-    area_types = {
-        Level.REGION: "State",
-        Level.DEPARTEMENT: "AdministrativeArea",
-        Level.EPCI: "AdministrativeArea",
-        Level.COMMUNE: "City",
-    }
-    areas = [{"@type": area_types[area.level], "name": area.name} for area in service_areas]
+    areas = [{"@type": SCHEMA_ORG_TYPES[area.level], "name": area.name} for area in service_areas]
     if provider.serves_whole_country:
         areas.insert(0, {"@type": "Country", "name": "France"})
     data = {

@@ -22,6 +22,18 @@ class Level(models.TextChoices):
 
 # Nearest first: the order in which ancestors are listed.
 LEVEL_RANK = {Level.COMMUNE: 0, Level.EPCI: 1, Level.DEPARTEMENT: 2, Level.REGION: 3}
+# schema.org types of the levels, for JSON-LD.
+SCHEMA_ORG_TYPES = {
+    Level.REGION: "State",
+    Level.DEPARTEMENT: "AdministrativeArea",
+    Level.EPCI: "AdministrativeArea",
+    Level.COMMUNE: "City",
+}
+
+
+def largest_first(territories):
+    """Territories ordered région, département, EPCI, commune, then by name."""
+    return sorted(territories, key=lambda territory: (-LEVEL_RANK[territory.level], territory.name))
 
 
 def default_label(level, name, code):

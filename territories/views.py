@@ -1,4 +1,3 @@
-from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -6,12 +5,13 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from annuaire.templatetags.annuaire import thousands
 from annuaire.text import clean_text
 from offerings.models import Offering
 from providers.models import Provider
 from providers.views import provider_list
 
-from .models import Level, Territory
+from .models import SCHEMA_ORG_TYPES, Level, Territory
 from .resolution import suggestions as place_suggestions
 
 LIST_LIMIT = 20
@@ -34,19 +34,14 @@ def _detail(place):
     if place.level == Level.COMMUNE and place.departement_id:
         parts.append(place.departement.name)
     if place.population:
-        parts.append(f"{place.population:,} hab.".replace(",", "\u202f"))
+        parts.append(f"{thousands(place.population)} hab.")
     return ", ".join(parts)
 
 
 @require_safe
 def index(request):
     regions = Territory.objects.regions().order_by("name")
-    located = dict(
-        Provider.objects.published()
-        .values_list("seat__region")
-        .annotate(count=Count("pk"))
-        .values_list("seat__region", "count")
-    )
+    located = Provider.objects.published().count_by_region()
     rows = [(region, located.get(region.pk, 0)) for region in regions]
     return render(
         request, "territories/index.html", {"rows": rows, "crumbs_index": [("Territoires", None)]}
@@ -59,16 +54,8 @@ def _page(request, territory, children=(), children_title=""):
     serving = published.serving(territory).with_locality(territory)
     serving_ids = serving.values("pk")
     offerings = Offering.objects.filter(provider__in=serving_ids)
-    software_counts = (
-        offerings.values("software__slug", "software__name")
-        .annotate(count=Count("provider", distinct=True))
-        .order_by("-count", "software__name")
-    )
-    service_counts = (
-        offerings.values("service_kinds__slug", "service_kinds__name")
-        .annotate(count=Count("provider", distinct=True))
-        .order_by("service_kinds__position")
-    )
+    software_counts = offerings.providers_per_software()
+    service_counts = offerings.providers_per_service()
     label = str(territory)
     located_list = list(located[: LIST_LIMIT + 1])
     context = {
@@ -145,18 +132,15 @@ def commune(request, region, departement, commune):
     return _page(request, territory)
 
 
-SCHEMA_TYPES = {Level.COMMUNE: "City", Level.REGION: "State"}
-
-
 def territory_structured_data(request, territory, context):
     place = {
-        "@type": SCHEMA_TYPES.get(territory.level, "AdministrativeArea"),
+        "@type": SCHEMA_ORG_TYPES[territory.level],
         "@id": request.build_absolute_uri(territory.get_absolute_url()) + "#territoire",
         "name": territory.name,
         "identifier": territory.code,
         "url": request.build_absolute_uri(territory.get_absolute_url()),
         "containedInPlace": [
-            {"@type": SCHEMA_TYPES.get(parent.level, "AdministrativeArea"), "name": parent.name}
+            {"@type": SCHEMA_ORG_TYPES[parent.level], "name": parent.name}
             for parent in context["ancestors"]
         ],
     }
