@@ -34,9 +34,11 @@ test: install
 	else echo "npm absent : les tests navigateur (axe-core) seront ignorés."; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and the layers of the code (import-linter, contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,7 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "django_filters",
     "simple_history",
-    "annuaire",
+    "core",
     "territories",
     "offerings",
     "providers",
@@ -132,10 +131,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Internationalisation: the UI is French; English can follow (issue "English UI").
+# The interface is French and only French (README, "Language"): the messages are written
+# in French, in the code and the templates. There is no translation catalogue, hence no
+# LOCALE_PATHS and no other entry in LANGUAGES.
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
@@ -208,30 +208,29 @@ LOGGING = {
 # The audit history is read-only: decisions go through the moderation queue.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# Directory-specific settings (each can be set from the environment).
-TERRITORIES_DATA = BASE_DIR / "territories" / "data"
-ANNUAIRE = {
-    # Path of the vendored official territories archive (see territories/data/README.md).
-    "TERRITORIES_ARCHIVE": TERRITORIES_DATA / "etalab-decoupage-administratif-6.0.0.tgz",
-    # Staleness (manage.py remind_stale): remind after this many days without
-    # verification, archive when still unconfirmed this many days after the reminder.
-    "STALE_AFTER_DAYS": env_int("STALE_AFTER_DAYS", 365),
-    "ARCHIVE_AFTER_REMINDER_DAYS": env_int("ARCHIVE_AFTER_REMINDER_DAYS", 90),
-    # Liveness (manage.py check_websites): flag after N failing days, hide after M.
-    "WEBSITE_FLAG_AFTER_DAYS": env_int("WEBSITE_FLAG_AFTER_DAYS", 3),
-    "WEBSITE_HIDE_AFTER_DAYS": env_int("WEBSITE_HIDE_AFTER_DAYS", 14),
-    "WEBSITE_TIMEOUT_SECONDS": env_int("WEBSITE_TIMEOUT_SECONDS", 10),
-    "WEBSITE_CONCURRENCY": env_int("WEBSITE_CONCURRENCY", 8),
-    "WEBSITE_MAX_REDIRECTS": env_int("WEBSITE_MAX_REDIRECTS", 5),
-    # Only public addresses are fetched, unless this is on (tests use a local server).
-    "WEBSITE_ALLOW_PRIVATE_ADDRESSES": env_bool("WEBSITE_ALLOW_PRIVATE_ADDRESSES", False),
-    # Magic links (hours) and the defences of the public forms.
-    "EDIT_LINK_HOURS": env_int("EDIT_LINK_HOURS", 48),
-    "CONFIRM_LINK_HOURS": env_int("CONFIRM_LINK_HOURS", 7 * 24),
-    "FORM_MIN_SECONDS": env_int("FORM_MIN_SECONDS", 3),
-    "SUBMISSIONS_PER_HOUR": env_int("SUBMISSIONS_PER_HOUR", 5),
-    "LINK_REQUESTS_PER_HOUR": env_int("LINK_REQUESTS_PER_HOUR", 5),
-    "REPORTS_PER_HOUR": env_int("REPORTS_PER_HOUR", 10),
-    "EXPORTS_PER_HOUR": env_int("EXPORTS_PER_HOUR", 60),
-    "API_REQUESTS_PER_MINUTE": env_int("API_REQUESTS_PER_MINUTE", 120),
-}
+# Directory-specific settings, each read from the environment of the same name. Flat
+# names, so that code reads settings.STALE_AFTER_DAYS and tests override one with
+# pytest-django's `settings` fixture.
+# Path of the vendored official territories archive (see territories/data/README.md).
+TERRITORIES_ARCHIVE = BASE_DIR / "territories" / "data" / "etalab-decoupage-administratif-6.0.0.tgz"
+# Staleness (manage.py remind_stale): remind after this many days without
+# verification, archive when still unconfirmed this many days after the reminder.
+STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 365)
+ARCHIVE_AFTER_REMINDER_DAYS = env_int("ARCHIVE_AFTER_REMINDER_DAYS", 90)
+# Liveness (manage.py check_websites): flag after N failing days, hide after M.
+WEBSITE_FLAG_AFTER_DAYS = env_int("WEBSITE_FLAG_AFTER_DAYS", 3)
+WEBSITE_HIDE_AFTER_DAYS = env_int("WEBSITE_HIDE_AFTER_DAYS", 14)
+WEBSITE_TIMEOUT_SECONDS = env_int("WEBSITE_TIMEOUT_SECONDS", 10)
+WEBSITE_CONCURRENCY = env_int("WEBSITE_CONCURRENCY", 8)
+WEBSITE_MAX_REDIRECTS = env_int("WEBSITE_MAX_REDIRECTS", 5)
+# Only public addresses are fetched, unless this is on (tests use a local server).
+WEBSITE_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBSITE_ALLOW_PRIVATE_ADDRESSES", False)
+# Magic links (hours) and the defences of the public forms.
+EDIT_LINK_HOURS = env_int("EDIT_LINK_HOURS", 48)
+CONFIRM_LINK_HOURS = env_int("CONFIRM_LINK_HOURS", 7 * 24)
+FORM_MIN_SECONDS = env_int("FORM_MIN_SECONDS", 3)
+SUBMISSIONS_PER_HOUR = env_int("SUBMISSIONS_PER_HOUR", 5)
+LINK_REQUESTS_PER_HOUR = env_int("LINK_REQUESTS_PER_HOUR", 5)
+REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
+EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)

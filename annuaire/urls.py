@@ -1,3 +1,6 @@
+"""Every address of the site. Each app's urls.py gives one list per URL namespace; they are
+mounted here, the only place that sees all of them."""
+
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -5,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_page
 from django.views.generic import TemplateView
 
+from opendata import urls as opendata_urls
+from opendata.sitemaps import SITEMAPS
+from providers import urls as providers_urls
 from territories.views import suggestions
 
 from . import views
-from .sitemaps import SITEMAPS
 
 admin.site.site_header = _("Annuaire du numérique libre — curation")
 admin.site.site_title = _("Annuaire — curation")
@@ -18,8 +23,9 @@ admin.site.index_title = _("Tableau de bord")
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("providers.urls")),
-    path("logiciels/", include("offerings.urls")),
-    path("territoires/", include("territories.urls")),
+    path("", include("opendata.urls")),
+    path("logiciels/", include((providers_urls.software_urlpatterns, "offerings"))),
+    path("territoires/", include((providers_urls.territory_urlpatterns, "territories"))),
     path("lieux/suggestions", suggestions, name="place_suggestions"),
     path("a-propos/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
     path(
@@ -27,14 +33,13 @@ urlpatterns = [
         TemplateView.as_view(template_name="pages/accessibility.html"),
         name="accessibility",
     ),
-    path("donnees-ouvertes/", views.open_data, name="open_data"),
     path(
         "mentions-legales/",
         TemplateView.as_view(template_name="pages/legal.html"),
         name="legal",
     ),
-    path("api/", include("annuaire.api_urls")),
-    path("flux/", include("providers.feed_urls")),
+    path("api/", include((opendata_urls.api_urlpatterns, "api"))),
+    path("flux/", include((opendata_urls.feed_urlpatterns, "feeds"))),
     path("robots.txt", views.robots, name="robots"),
     path(
         "sitemap.xml",

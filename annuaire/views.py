@@ -1,3 +1,5 @@
+"""The site's own pages: home, robots.txt, error pages and the health probe."""
+
 from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
@@ -8,7 +10,6 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from offerings.models import Software, SoftwareCategory
-from providers import exports
 from providers.models import Provider
 from territories.models import Territory
 
@@ -63,12 +64,6 @@ Sitemap: {sitemap}
 def robots(request):
     text = ROBOTS.format(sitemap=request.build_absolute_uri("/sitemap.xml"))
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
-
-
-@require_safe
-def open_data(request):
-    context = {"columns": exports.COLUMNS, "licence_url": exports.LICENCE_URL}
-    return render(request, "pages/open_data.html", context)
 
 
 def not_found(request, exception):

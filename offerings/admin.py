@@ -1,12 +1,12 @@
-from django import forms
+"""Admin of the software catalogue and the kinds of service, shared by every cluster.
+Offerings belong to providers: their admin is in providers/admin.py, scoped by cluster."""
+
 from django.contrib import admin
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from providers.admin import ScopedAdminMixin, SharedSlugAdminMixin
-from providers.models import Provider
+from core.admin_mixins import SharedSlugAdminMixin
 
-from .models import Offering, ServiceKind, Software
+from .models import ServiceKind, Software
 
 
 @admin.register(Software)
@@ -42,28 +42,3 @@ class ServiceKindAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
-
-
-@admin.register(Offering)
-class OfferingAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["provider", "software", "service_kind_names", "updated_at"]
-    list_select_related = ["provider", "software"]
-    list_filter = ["service_kinds", "software__category"]
-    search_fields = ["provider__name", "software__name"]
-    autocomplete_fields = ["provider", "software"]
-    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
-
-    def scope(self, request, queryset):
-        return queryset.filter(provider__in=Provider.objects.editable_by(request.user))
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("service_kinds")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "provider":
-            kwargs["queryset"] = Provider.objects.editable_by(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description=_("services"))
-    def service_kind_names(self, offering):
-        return ", ".join(kind.name for kind in offering.service_kinds.all())

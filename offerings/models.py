@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from annuaire.models import SlugFromNameMixin
-from annuaire.text import clean_text
-from providers.models import visible_publicly_q
+from core.publication import visible_publicly_q
+from core.slugs import SlugFromNameMixin
+from core.text import clean_text
 
 from .validators import validate_spdx_expression, validate_wikidata_id
 

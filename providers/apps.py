@@ -9,6 +9,6 @@ class ProvidersConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 (connects the receivers)
-        from .roles import ensure_moderator_group
+        from .curation.roles import ensure_moderator_group
 
         post_migrate.connect(ensure_moderator_group, sender=self)

@@ -1,5 +1,6 @@
 """Providers (the companies listed), the clusters that curate them, and their labels."""
 
+import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -10,20 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from annuaire.models import SlugFromNameMixin
-from annuaire.text import clean_text, slug_for
+from core.publication import Status, visible_publicly_q
+from core.slugs import SlugFromNameMixin
+from core.text import clean_text, slug_for
+from offerings.models import Offering
 from territories.models import Level, Territory
 
 from .fields import SirenField
-from .search import database_vendor, relevance, text_condition
+from .search.sql import database_vendor, relevance, text_condition
 from .validators import validate_phone, validate_year_founded
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", _("Brouillon")
-    PENDING = "pending", _("En attente de validation")
-    PUBLISHED = "published", _("Publié")
-    ARCHIVED = "archived", _("Archivé")
 
 
 class Workforce(models.TextChoices):
@@ -46,13 +42,20 @@ class Workforce(models.TextChoices):
     FROM_10000 = "53", _("10 000 salariés et plus")
 
 
-def visible_publicly_q(prefix=""):
-    """The one rule for what the public may see: published providers, except those
-    hidden because their website has been unreachable for too long.
+class ClusterQuerySet(models.QuerySet):
+    def curated_by(self, user):
+        """The clusters `user` moderates; every cluster for a superuser."""
+        return self if user.is_superuser else self.filter(moderators=user)
 
-    `prefix` reaches a provider from another model, e.g. "provider__" on offerings.
-    """
-    return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}hidden_unreachable": False})
+    def covering(self, seat):
+        """Clusters whose régions contain the commune `seat`, the oldest first."""
+        return self.filter(regions=seat.region_id).order_by("pk")
+
+    def curating(self, provider):
+        """The clusters that curate `provider`: its own, and those covering its seat."""
+        return self.filter(
+            Q(pk=provider.cluster_id) | Q(regions=provider.seat.region_id)
+        ).distinct()
 
 
 class Cluster(SlugFromNameMixin, models.Model):
@@ -78,6 +81,8 @@ class Cluster(SlugFromNameMixin, models.Model):
     )
     is_demo = models.BooleanField(_("démonstration"), default=False, editable=False)
 
+    objects = ClusterQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("grappe régionale")
         verbose_name_plural = _("grappes régionales")
@@ -87,15 +92,51 @@ class Cluster(SlugFromNameMixin, models.Model):
         return self.name
 
 
+class Locality(models.IntegerChoices):
+    """How close a provider's seat is to the place searched (`ProviderQuerySet.with_locality`);
+    results are listed closest first, and the card shows the label as a badge."""
+
+    ELSEWHERE = 0, ""
+    DEPARTEMENT = 1, _("Dans le département")
+    EPCI = 2, _("Dans l'intercommunalité")
+    SEAT = 3, _("Installé sur place")
+
+
+# What a company says about itself: the fields an owner may change through a revision,
+# that a submission, a spreadsheet import and a merge fill in. The rest (status, cluster,
+# slug, verification and liveness dates) is the moderators' and the scheduled jobs' business.
+LISTING_FIELDS = (
+    "name",
+    "siren",
+    "description",
+    "website",
+    "email",
+    "show_email",
+    "phone",
+    "address",
+    "postal_code",
+    "serves_whole_country",
+    "workforce",
+    "year_founded",
+    "accepts_new_clients",
+)
+
+
+def website_domain(url, *, keep_www=False):
+    """The host name of a website address ("www." dropped, for comparing two sites)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    return host if keep_www else host.removeprefix("www.")
+
+
 def within_scope(user, cluster, seat):
     """Whether a listing with this cluster and seat is one `user` may curate (the rule of
     `ProviderQuerySet.editable_by`, for a listing being created or changed)."""
     if user.is_superuser:
         return True
-    clusters = Cluster.objects.filter(moderators=user)
-    return (cluster is not None and clusters.filter(pk=cluster.pk).exists()) or (
-        seat is not None and clusters.filter(regions=seat.region_id).exists()
-    )
+    in_scope = Q(pk__in=[cluster.pk] if cluster is not None else [])
+    if seat is not None:
+        in_scope |= Q(regions=seat.region_id)
+    return Cluster.objects.curated_by(user).filter(in_scope).exists()
 
 
 class LabelKind(models.TextChoices):
@@ -155,25 +196,28 @@ class ProviderQuerySet(models.QuerySet):
         )
 
     def with_locality(self, territory):
-        """Annotate `locality`: 3 when the seat is inside `territory`, 2 in the same
-        intercommunalité, 1 in the same département (or région), 0 otherwise."""
-        tiers = [When(territory.communes_q("seat__"), then=Value(3))]
+        """Annotate `locality` (a `Locality`): SEAT when the seat is inside `territory`,
+        EPCI in the same intercommunalité, DEPARTEMENT in the same département (or région
+        for a département), ELSEWHERE otherwise."""
+        tiers = [When(territory.communes_q("seat__"), then=Value(Locality.SEAT))]
         if territory.level == Level.COMMUNE and territory.epci_id:
-            tiers.append(When(seat__epci=territory.epci_id, then=Value(2)))
+            tiers.append(When(seat__epci=territory.epci_id, then=Value(Locality.EPCI)))
         if territory.level in (Level.COMMUNE, Level.EPCI) and territory.departement_id:
-            tiers.append(When(seat__departement=territory.departement_id, then=Value(1)))
+            tiers.append(
+                When(seat__departement=territory.departement_id, then=Value(Locality.DEPARTEMENT))
+            )
         if territory.level == Level.DEPARTEMENT and territory.region_id:
-            tiers.append(When(seat__region=territory.region_id, then=Value(1)))
+            tiers.append(When(seat__region=territory.region_id, then=Value(Locality.DEPARTEMENT)))
         return self.annotate(
-            locality=Case(*tiers, default=Value(0), output_field=models.IntegerField())
+            locality=Case(
+                *tiers, default=Value(Locality.ELSEWHERE), output_field=models.IntegerField()
+            )
         )
 
     def offering(self, software=(), categories=(), services=()):
         """Providers with one offering that matches all given criteria at once:
         software slugs, software categories and service-kind slugs ("Dolibarr"
         and "formation" means training on Dolibarr, not Dolibarr plus any training)."""
-        from offerings.models import Offering
-
         offerings = Offering.objects.filter(provider=OuterRef("pk"))
         if software:
             offerings = offerings.filter(software__slug__in=software)
@@ -193,8 +237,6 @@ class ProviderQuerySet(models.QuerySet):
 
     def with_offerings(self):
         """Prefetch offerings with their software and service kinds (two queries in all)."""
-        from offerings.models import Offering
-
         return self.prefetch_related(
             Prefetch(
                 "offerings",
@@ -221,6 +263,16 @@ class ProviderQuerySet(models.QuerySet):
         """Providers whose registered seat is inside `territory`."""
         return self.filter(territory.communes_q("seat__"))
 
+    def stale(self, now=None):
+        """Providers not verified for STALE_AFTER_DAYS (or never)."""
+        now = now or timezone.now()
+        limit = now - datetime.timedelta(days=settings.STALE_AFTER_DAYS)
+        return self.filter(Q(last_verified_at__lt=limit) | Q(last_verified_at__isnull=True))
+
+    def website_flagged(self):
+        """Providers whose website has failed for WEBSITE_FLAG_AFTER_DAYS days in a row."""
+        return self.filter(website_failure_days__gte=settings.WEBSITE_FLAG_AFTER_DAYS)
+
     def editable_by(self, user):
         """Providers a moderator may curate: those of their clusters, or seated in a
         région one of their clusters covers, except submissions whose e-mail address
@@ -229,7 +281,7 @@ class ProviderQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        clusters = Cluster.objects.filter(moderators=user)
+        clusters = Cluster.objects.curated_by(user)
         return self.filter(
             Q(cluster__in=clusters) | Q(seat__region__in=clusters.values("regions"))
         ).exclude(status=Status.PENDING, email_confirmed_at__isnull=True)
@@ -239,8 +291,7 @@ class ProviderQuerySet(models.QuerySet):
         count = 0
         for provider in self:
             provider.status = Status.PUBLISHED
-            provider.last_verified_at = timezone.now()
-            provider.reminded_at = None
+            provider.mark_verified()
             provider._history_user = user
             provider.save()
             count += 1
@@ -425,7 +476,35 @@ class Provider(models.Model):
 
     @property
     def is_public(self):
+        """`visible_publicly_q` for one loaded provider."""
         return self.status == Status.PUBLISHED and not self.hidden_unreachable
+
+    @property
+    def public_email(self):
+        """The contact address, when the company chose to publish it; "" otherwise.
+        Every public output (page, JSON-LD, downloads, API) shows this, never `email`."""
+        return self.email if self.email and self.show_email else ""
+
+    def mark_verified(self, when=None):
+        """Someone vouched for the listing (a moderator's approval, the owner's « toujours
+        exact »): renew its verification date and forget any staleness reminder. The
+        caller saves."""
+        self.last_verified_at = when or timezone.now()
+        self.reminded_at = None
+
+    @property
+    def website_flagged(self):
+        """`ProviderQuerySet.website_flagged` for one loaded provider."""
+        return self.website_failure_days >= settings.WEBSITE_FLAG_AFTER_DAYS
+
+    @property
+    def locality_label(self):
+        """The badge of a `with_locality` result ("" when not annotated or elsewhere)."""
+        return Locality(getattr(self, "locality", Locality.ELSEWHERE)).label
+
+    @property
+    def seated_in_place(self):
+        return getattr(self, "locality", Locality.ELSEWHERE) == Locality.SEAT
 
     def postal_address(self):
         """One-line address, for maps: "12 rue X, 91000 Évry-Courcouronnes, France"."""
@@ -434,7 +513,7 @@ class Provider(models.Model):
 
     @property
     def website_domain(self):
-        return urlsplit(self.website).hostname or "" if self.website else ""
+        return website_domain(self.website, keep_www=True)
 
 
 class ReviewStatus(models.TextChoices):

@@ -7,9 +7,9 @@ from django.utils import timezone
 from offerings.models import Offering, ServiceKind, Software
 from territories.signals import territories_renamed
 
-from .filters import forget_reference_choices
 from .models import Label, Provider
-from .search import refresh_search_documents
+from .search.filters import forget_reference_choices
+from .search.indexer import refresh_search_documents
 
 # What the search documents are computed from, on the provider itself.
 SEARCHED_FIELDS = {"name", "description", "seat", "seat_id"}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from annuaire.text import fold, slug_for
+from core.text import fold, slug_for
 
 from .models import AliasKind, Level, PostalCode, Territory, TerritoryAlias, default_label
 from .signals import territories_renamed

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from annuaire.text import fold
+from core.text import fold
 
 
 class Level(models.TextChoices):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 
-from annuaire.text import fold
+from core.text import fold
 
 from .models import Level, PostalCode, Territory, TerritoryAlias
 

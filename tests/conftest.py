@@ -35,7 +35,7 @@ def remove_demo_data():
     """Undo load_demo in the test database: its providers and clusters, and the
     software and labels it created, so that later tests start clean."""
     from offerings.models import Software
-    from providers.demo import LABELS, SOFTWARE
+    from providers.demo.data import LABELS, SOFTWARE
     from providers.models import Label
 
     call_command("load_demo", remove=True, verbosity=0)

@@ -6,7 +6,7 @@ import time
 from django.core import mail, signing
 
 from offerings.models import ServiceKind, Software
-from providers.forms import TIMESTAMP_SALT
+from providers.curation.forms import TIMESTAMP_SALT
 
 
 def started(seconds_ago=60):

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
+from providers.curation.roles import ensure_moderator_group
 from providers.models import Cluster, Label, LabelKind, Provider, Status
-from providers.roles import ensure_moderator_group
 from territories.models import Level, Territory
 
 

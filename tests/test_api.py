@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
-from annuaire import ratelimit
+from core import ratelimit
 from offerings.models import ServiceKind, Software
 from providers.models import Provider, Status
 from territories.models import Territory
@@ -431,7 +431,7 @@ def test_errors_are_not_cached(client, demo_data):
 
 
 def test_too_many_requests_get_a_429_with_retry_after(client, settings, monkeypatch):
-    settings.ANNUAIRE = {**settings.ANNUAIRE, "API_REQUESTS_PER_MINUTE": 3}
+    settings.API_REQUESTS_PER_MINUTE = 3
     # One fixed minute, so that the four requests cannot straddle two windows.
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.0))
     for _ in range(3):
@@ -446,7 +446,7 @@ def test_too_many_requests_get_a_429_with_retry_after(client, settings, monkeypa
 
 
 def test_the_limit_applies_to_the_sill_feed_too(client, settings, monkeypatch):
-    settings.ANNUAIRE = {**settings.ANNUAIRE, "API_REQUESTS_PER_MINUTE": 1}
+    settings.API_REQUESTS_PER_MINUTE = 1
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.0))
     assert client.get("/api/prestataires-sill.json").status_code == 200
     assert client.get("/api/prestataires-sill.json").status_code == 429

@@ -1,7 +1,7 @@
 """The API returns what its OpenAPI document says (schemathesis, in-process).
 
 schemathesis generates requests from /api/v1/openapi.json (the same document as
-annuaire.openapi.document) and sends them to the Django WSGI application, without a
+opendata.openapi.document) and sends them to the Django WSGI application, without a
 server, against the test database holding the demo set. Each answer must be a
 documented status code with the documented content type and JSON schema, never a 5xx.
 
@@ -30,9 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from annuaire.openapi import document
 from annuaire.wsgi import application
 from offerings.models import Software
+from opendata.openapi import document
 from providers.models import Provider
 from territories.models import Territory
 
@@ -53,7 +53,7 @@ BOUNDED = hypothesis_settings(
 )
 
 
-# The served document is the same as annuaire.openapi.document() (checked below); loading
+# The served document is the same as opendata.openapi.document() (checked below); loading
 # it from the function avoids a request at collection time, before the test database.
 def load_schema(mode):
     # A fixed seed: the same requests on every run and database, so a failure reproduces.
@@ -74,7 +74,7 @@ invalid_slugs = negative_schema.include(path_regex=r"\{slug\}")
 def wsgi_in_test_transaction(db, demo_data, settings):
     """Let raw WSGI requests run inside the test transaction, with the demo data, and
     without the per-address rate limit that generated requests would exhaust."""
-    settings.ANNUAIRE = {**settings.ANNUAIRE, "API_REQUESTS_PER_MINUTE": 1_000_000}
+    settings.API_REQUESTS_PER_MINUTE = 1_000_000
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from providers.curation.roles import MODERATORS_GROUP
 from providers.models import Provider
-from providers.roles import MODERATORS_GROUP
 
 from .factories import ClusterFactory, ProviderFactory, commune, region
 

@@ -137,7 +137,7 @@ def test_unknown_format_is_404(client):
 
 
 def test_downloads_are_rate_limited(client, settings):
-    settings.ANNUAIRE = {**settings.ANNUAIRE, "EXPORTS_PER_HOUR": 2}
+    settings.EXPORTS_PER_HOUR = 2
     assert client.get("/prestataires/telecharger.csv").status_code == 200
     assert client.get("/prestataires/telecharger.xlsx").status_code == 200
     response = client.get("/prestataires/telecharger.ods")

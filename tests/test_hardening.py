@@ -12,9 +12,10 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from providers.liveness import _is_public
+from providers.curation.liveness import _is_public
+from providers.curation.merge import merge
+from providers.curation.snapshots import snapshot
 from providers.models import Provider, ReviewStatus, Revision, Status
-from providers.moderation import merge, snapshot
 
 from .curation_helpers import link_in, started, submission_data
 from .factories import (

@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from providers.liveness import check_all
+from providers.curation.liveness import check_all
 from providers.models import Provider, Status
 
 from .factories import ClusterFactory, ModeratorFactory, ProviderFactory, SuperuserFactory, region
@@ -80,15 +80,12 @@ def site():
 
 @pytest.fixture(autouse=True)
 def liveness_settings(settings):
-    settings.ANNUAIRE = {
-        **settings.ANNUAIRE,
-        "WEBSITE_ALLOW_PRIVATE_ADDRESSES": True,
-        "WEBSITE_TIMEOUT_SECONDS": 1,
-        "WEBSITE_FLAG_AFTER_DAYS": 3,
-        "WEBSITE_HIDE_AFTER_DAYS": 5,
-        "WEBSITE_MAX_REDIRECTS": 5,
-        "WEBSITE_CONCURRENCY": 4,
-    }
+    settings.WEBSITE_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBSITE_TIMEOUT_SECONDS = 1
+    settings.WEBSITE_FLAG_AFTER_DAYS = 3
+    settings.WEBSITE_HIDE_AFTER_DAYS = 5
+    settings.WEBSITE_MAX_REDIRECTS = 5
+    settings.WEBSITE_CONCURRENCY = 4
     return settings
 
 
@@ -256,10 +253,7 @@ def test_a_site_too_slow_to_answer_fails_with_a_readable_reason(site):
 
 
 def test_a_site_on_a_private_address_is_refused_without_being_fetched(liveness_settings, site):
-    liveness_settings.ANNUAIRE = {
-        **liveness_settings.ANNUAIRE,
-        "WEBSITE_ALLOW_PRIVATE_ADDRESSES": False,
-    }
+    liveness_settings.WEBSITE_ALLOW_PRIVATE_ADDRESSES = False
     provider = ProviderFactory(website=site.url("/ok"))
     check_all(today=DAY_ONE)
     assert fresh(provider).website_error == "adresse non publique"

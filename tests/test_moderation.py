@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from providers.curation.snapshots import snapshot
 from providers.models import (
     Provider,
     Report,
@@ -14,7 +15,6 @@ from providers.models import (
     SlugRedirect,
     Status,
 )
-from providers.moderation import snapshot
 
 from .curation_helpers import started
 from .factories import (

@@ -229,7 +229,7 @@ def test_only_a_hash_of_the_token_is_stored(client, listing):
 
 
 def test_link_requests_are_rate_limited(client, listing, settings):
-    settings.ANNUAIRE = {**settings.ANNUAIRE, "LINK_REQUESTS_PER_HOUR": 2}
+    settings.LINK_REQUESTS_PER_HOUR = 2
     url = f"/prestataires/{listing.slug}/mise-a-jour/"
     client.post(url)
     client.post(url)

@@ -222,11 +222,8 @@ def test_a_listing_without_email_nor_cluster_is_reported_to_the_directory_team()
 
 
 def test_the_delays_follow_the_settings(settings, client):
-    settings.ANNUAIRE = {
-        **settings.ANNUAIRE,
-        "STALE_AFTER_DAYS": 30,
-        "ARCHIVE_AFTER_REMINDER_DAYS": 7,
-    }
+    settings.STALE_AFTER_DAYS = 30
+    settings.ARCHIVE_AFTER_REMINDER_DAYS = 7
     due = travel(ProviderFactory(name="Atelier Mensuel"), last_verified_at=days_ago(31))
     fresh = travel(ProviderFactory(name="Atelier Frais"), last_verified_at=days_ago(29))
     late = ProviderFactory(name="Atelier En Retard")

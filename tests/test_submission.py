@@ -175,7 +175,7 @@ def test_a_forged_timestamp_is_refused(client):
 
 
 def test_submissions_are_rate_limited_per_address(client, settings):
-    settings.ANNUAIRE = {**settings.ANNUAIRE, "SUBMISSIONS_PER_HOUR": 2}
+    settings.SUBMISSIONS_PER_HOUR = 2
     for _ in range(2):
         post(client, siren="")  # invalid: counted anyway
     response = post(client)

@@ -13,7 +13,7 @@ from territories.models import AliasKind, Level, PostalCode, Territory, Territor
 
 pytestmark = pytest.mark.django_db
 
-ARCHIVE = settings.ANNUAIRE["TERRITORIES_ARCHIVE"]
+ARCHIVE = settings.TERRITORIES_ARCHIVE
 
 
 def test_the_import_loads_every_current_territory_of_the_2026_data():

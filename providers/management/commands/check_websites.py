@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from providers.liveness import check_all
+from providers.curation.liveness import check_all
 
 
 class Command(BaseCommand):
@@ -18,6 +18,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Sites vérifiés : {report.checked} ; en échec : {len(report.failing)} ; "
             f"nouvellement signalés : {len(report.flagged)} "
-            f"(seuil {settings.ANNUAIRE['WEBSITE_FLAG_AFTER_DAYS']} jours) ; "
+            f"(seuil {settings.WEBSITE_FLAG_AFTER_DAYS} jours) ; "
             f"masqués : {len(report.hidden)} ; rétablis : {len(report.recovered)}."
         )

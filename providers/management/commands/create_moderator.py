@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from providers.curation.roles import ensure_moderator_group
 from providers.models import Cluster
-from providers.roles import ensure_moderator_group
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from providers.demo import PROVIDERS, load_demo, remove_demo
+from providers.demo.data import PROVIDERS
+from providers.demo.loader import load_demo, remove_demo
 from territories.models import Territory
 
 

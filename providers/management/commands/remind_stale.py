@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from providers.staleness import remind_and_archive
+from providers.curation.staleness import remind_and_archive
 
 
 class Command(BaseCommand):

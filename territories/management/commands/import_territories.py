@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--archive",
-            default=str(settings.ANNUAIRE["TERRITORIES_ARCHIVE"]),
+            default=str(settings.TERRITORIES_ARCHIVE),
             help="Archive npm @etalab/decoupage-administratif (.tgz). Par défaut : %(default)s",
         )
 

@@ -1,0 +1,370 @@
+"""The directory's one FilterSet: the search page and its facets, the downloads and the API.
+
+Every filter is a GET parameter, so any result list is a shareable URL:
+/prestataires/?q=formation&ou=Évry-Courcouronnes (91)&logiciel=dolibarr&service=formation
+
+Bad input never fails: values are cleaned (control characters, length), unknown
+values and parameters are dropped, and `notices` says what was ignored.
+"""
+
+import django_filters
+from django import forms
+from django.core.cache import cache
+from django.db.models import Count, F
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from core.text import clean_text
+from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
+from providers.models import Label, Provider, Workforce
+from territories.models import Territory
+from territories.resolution import resolve
+
+from .query import parse_query
+
+CHOICES_CACHE_KEY = "providers:filter-choices:v1"
+CHOICES_TIMEOUT = 600
+MAX_TEXT = {"q": 200, "ou": 120}
+MAX_VALUES_PER_FILTER = 20
+PAGE_SIZES = (20, 50, 100)
+SORTS = {
+    "pertinence": _("Pertinence"),
+    "nom": _("Nom"),
+    "verification": _("Vérifiés récemment"),
+}
+# Read by the pagination (which reports a bad value itself); not reported as unknown.
+KNOWN_EXTRA = {"page", "par_page"}
+# The facets, in display order: (parameter, title).
+FACETS = [
+    ("logiciel", _("Logiciel")),
+    ("service", _("Service")),
+    ("region", _("Région du siège")),
+    ("effectif", _("Effectif")),
+    ("label", _("Labels et certifications")),
+]
+OFFERING_FILTERS = ("logiciel", "categorie", "service")
+
+
+def reference_choices():
+    """Slugs and names of software, service kinds, régions and labels: reference data,
+    cached (and forgotten by providers.signals whenever one of them changes)."""
+    choices = cache.get(CHOICES_CACHE_KEY)
+    if choices is None:
+        choices = {
+            "logiciel": list(Software.objects.values_list("slug", "name")),
+            "service": list(ServiceKind.objects.values_list("slug", "name")),
+            "region": list(Territory.objects.regions().values_list("slug", "name")),
+            "label": list(Label.objects.values_list("slug", "name")),
+        }
+        cache.set(CHOICES_CACHE_KEY, choices, CHOICES_TIMEOUT)
+    return choices
+
+
+def forget_reference_choices(**kwargs):
+    cache.delete(CHOICES_CACHE_KEY)
+
+
+class ProviderFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Quoi ?"), method="noop")
+    ou = django_filters.CharFilter(label=_("Où ?"), method="noop")
+    local = django_filters.BooleanFilter(
+        label=_("Seulement les prestataires installés sur place"),
+        widget=forms.CheckboxInput,
+        method="noop",
+    )
+    logiciel = django_filters.MultipleChoiceFilter(label=_("Logiciel"), method="noop")
+    categorie = django_filters.MultipleChoiceFilter(
+        label=_("Catégorie de logiciel"), choices=SoftwareCategory.choices, method="noop"
+    )
+    service = django_filters.MultipleChoiceFilter(label=_("Service"), method="noop")
+    region = django_filters.MultipleChoiceFilter(
+        label=_("Région du siège"), field_name="seat__region__slug"
+    )
+    effectif = django_filters.MultipleChoiceFilter(
+        label=_("Effectif"), field_name="workforce", choices=Workforce.choices
+    )
+    label = django_filters.MultipleChoiceFilter(
+        label=_("Labels et certifications"), field_name="labels__slug", distinct=True
+    )
+    disponible = django_filters.BooleanFilter(
+        label=_("Accepte de nouveaux clients"),
+        field_name="accepts_new_clients",
+        widget=forms.CheckboxInput,
+    )
+    tri = django_filters.ChoiceFilter(
+        label=_("Trier par"), choices=list(SORTS.items()), method="noop", empty_label=None
+    )
+
+    class Meta:
+        model = Provider
+        fields = []
+
+    def __init__(self, data, queryset=None, **kwargs):
+        # `notices` tells a person what happened; `ignored` is the part of it that
+        # dropped some input (the API refuses such requests instead).
+        self.notices = []
+        self.ignored = []
+        self._choices = reference_choices()
+        data = self._clean_data(data)
+        if queryset is None:
+            queryset = Provider.objects.published()
+        super().__init__(data, queryset=queryset, **kwargs)
+        for name, choices in self._choices.items():
+            self.filters[name].extra["choices"] = choices
+        self.token_groups, self.widened = parse_query(data.get("q", ""))
+        self.place = resolve(data.get("ou", ""))
+        if self.place.corrected and self.place.territory:
+            self.notices.append(
+                _("Lieu « %(typed)s » introuvable tel quel : résultats pour %(place)s.")
+                % {"typed": self.place.text, "place": self.place.territory}
+            )
+        if self.place.unknown:
+            self._ignore(
+                _("Lieu « %(typed)s » introuvable : il n'est pas pris en compte.")
+                % {"typed": self.place.text}
+            )
+        for typed, meant in self.widened.items():
+            self.notices.append(
+                _("Recherche élargie : « %(typed)s » cherche aussi « %(meant)s ».")
+                % {"typed": typed, "meant": ", ".join(meant)}
+            )
+
+    def _ignore(self, message):
+        self.notices.append(message)
+        self.ignored.append(message)
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def _clean_data(self, data):
+        """A plain dict of cleaned values; what was dropped goes to `notices`."""
+        allowed_multi = {
+            "logiciel": {slug for slug, _ in self._choices["logiciel"]},
+            "service": {slug for slug, _ in self._choices["service"]},
+            "region": {slug for slug, _ in self._choices["region"]},
+            "label": {slug for slug, _ in self._choices["label"]},
+            "categorie": set(SoftwareCategory.values),
+            "effectif": set(Workforce.values),
+        }
+        cleaned = {}
+        for key in data:
+            values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+            if key in MAX_TEXT:
+                text, truncated = clean_text(values[0] if values else "", MAX_TEXT[key])
+                if truncated:
+                    self._ignore(
+                        _("Texte trop long, réduit à %(n)d caractères.") % {"n": MAX_TEXT[key]}
+                    )
+                if text:
+                    cleaned[key] = text
+            elif key in allowed_multi:
+                kept = []
+                for value in values:
+                    value, _truncated = clean_text(value, 60)
+                    if value in allowed_multi[key] and value not in kept:
+                        kept.append(value)
+                    elif value:
+                        self._ignore(
+                            _("Valeur inconnue ignorée : %(key)s=« %(value)s ».")
+                            % {"key": key, "value": value}
+                        )
+                if kept:
+                    cleaned[key] = kept[:MAX_VALUES_PER_FILTER]
+            elif key in {"local", "disponible"}:
+                value = values[0] if values else ""
+                if value in {"1", "on", "true", "oui"}:
+                    cleaned[key] = "on"
+                elif value not in {"", "0", "off", "false", "non"}:
+                    self._ignore(
+                        _("Valeur inconnue ignorée : %(key)s=« %(value)s ».")
+                        % {"key": key, "value": clean_text(value, 60)[0]}
+                    )
+            elif key == "par_page":
+                value = values[0] if values else ""
+                if value in {str(size) for size in PAGE_SIZES}:
+                    cleaned[key] = value
+            elif key == "tri":
+                value = values[0] if values else ""
+                if value in SORTS:
+                    cleaned[key] = value
+                elif value:
+                    self._ignore(_("Tri inconnu ignoré."))
+            elif key not in KNOWN_EXTRA:
+                name, _truncated = clean_text(key, 40)
+                self._ignore(_("Paramètre inconnu ignoré : « %(key)s ».") % {"key": name})
+        query = QueryDict(mutable=True)
+        for key, value in cleaned.items():
+            query.setlist(key, value if isinstance(value, list) else [value])
+        return query
+
+    def filter_queryset(self, queryset, exclude=()):
+        """Apply every filter except those named in `exclude` (used for facet counts)."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        if self.token_groups:
+            queryset = queryset.search(self.token_groups)
+        place = self.place.territory
+        if place is not None:
+            queryset = queryset.with_locality(place)
+            if data.get("local") is True:
+                queryset = queryset.located_in(place)
+            else:
+                queryset = queryset.serving(place)
+        elif self.place.ambiguous:
+            queryset = queryset.none()
+        offering_criteria = {
+            key: data.get(key) for key in OFFERING_FILTERS if key not in exclude and data.get(key)
+        }
+        if offering_criteria:
+            queryset = queryset.offering(
+                software=offering_criteria.get("logiciel", ()),
+                categories=offering_criteria.get("categorie", ()),
+                services=offering_criteria.get("service", ()),
+            )
+        for name in ("region", "effectif", "label"):
+            if name not in exclude and data.get(name):
+                queryset = self.filters[name].filter(queryset, data[name])
+        if data.get("disponible") is True:
+            queryset = queryset.filter(accepts_new_clients=True)
+        return queryset
+
+    @property
+    def sort(self):
+        value = self.data.get("tri")
+        if value in SORTS:
+            return value
+        return "pertinence"
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            self._qs = self.order(self.filter_queryset(self.queryset.all()))
+        return self._qs
+
+    def order(self, queryset):
+        if self.sort == "nom":
+            return queryset.order_by("name", "pk")
+        if self.sort == "verification":
+            return queryset.order_by(F("last_verified_at").desc(nulls_last=True), "name", "pk")
+        keys = []
+        if self.place.territory is not None:
+            keys.append("-locality")
+        if self.token_groups:
+            keys.append("-relevance")
+        return queryset.order_by(*keys, "name", "pk")
+
+    # Facets ---------------------------------------------------------------
+
+    def facet_counts(self):
+        """[{name, title, rows: [{value, label, count, selected, query}]}]. Each facet's
+        counts apply every other active filter; one query per facet."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        facets = []
+        for name, title in FACETS:
+            selected = list(data.get(name) or [])
+            base = self.filter_queryset(self.queryset.all(), exclude={name})
+            counts = dict(self._count(name, base, data))
+            labels = dict(Workforce.choices if name == "effectif" else self._choices[name])
+            values = [value for value in counts if counts[value]]
+            values += [value for value in selected if value not in counts]
+            rows = [
+                {
+                    "value": value,
+                    "label": labels.get(value, value),
+                    "count": counts.get(value, 0),
+                    "selected": value in selected,
+                    "query": self.toggle_query(name, value),
+                }
+                for value in values
+            ]
+            facets.append({"name": name, "title": title, "rows": rows})
+        return facets
+
+    def _count(self, name, base, data):
+        if name in ("logiciel", "service"):
+            offerings = Offering.objects.filter(provider__in=base.values("pk"))
+            if name == "service":
+                if data.get("logiciel"):
+                    offerings = offerings.filter(software__slug__in=data["logiciel"])
+                field = "service_kinds__slug"
+                order = ("service_kinds__position",)
+            else:
+                if data.get("service"):
+                    offerings = offerings.filter(service_kinds__slug__in=data["service"])
+                field = "software__slug"
+                order = ("-count", "software__name")
+            if data.get("categorie"):
+                offerings = offerings.filter(software__category__in=data["categorie"])
+            rows = (
+                offerings.values(field)
+                .annotate(count=Count("provider", distinct=True))
+                .order_by(*order)
+            )
+            return [(row[field], row["count"]) for row in rows if row[field]]
+        field = {"region": "seat__region__slug", "effectif": "workforce", "label": "labels__slug"}[
+            name
+        ]
+        rows = (
+            base.order_by()
+            .values(field)
+            .annotate(count=Count("pk", distinct=True))
+            .order_by("-count", field)
+        )
+        return [(row[field], row["count"]) for row in rows if row[field]]
+
+    # Active filters, as removable chips --------------------------------------
+
+    def active_filters(self):
+        """[{key, label, query}]: each active filter value, with the query string that
+        removes it (the "chips" of the results page)."""
+        chips = []
+        for key, values in self.data.lists():
+            if key in {"tri", "par_page", "page"} or (key == "local" and not self.place.territory):
+                continue
+            for value in values:
+                chips.append(
+                    {
+                        "key": key,
+                        "label": self._chip_label(key, value),
+                        "query": self.query_string(**{key: [v for v in values if v != value]}),
+                    }
+                )
+        return chips
+
+    def _chip_label(self, key, value):
+        if key == "q":
+            return _("Recherche : %(value)s") % {"value": value}
+        if key == "ou":
+            place = self.place.territory
+            return _("Lieu : %(value)s") % {"value": place or value}
+        if key == "local":
+            return _("Installés sur place")
+        if key == "disponible":
+            return _("Accepte de nouveaux clients")
+        choices = dict(self._choices.get(key) or [])
+        if key == "categorie":
+            choices = dict(SoftwareCategory.choices)
+        if key == "effectif":
+            choices = dict(Workforce.choices)
+        return f"{self.filters[key].label} : {choices.get(value, value)}"
+
+    def query_string(self, **changes):
+        """The current query string with some parameters replaced (None or [] removes);
+        the page number is dropped, since the results change."""
+        data = self.data.copy()
+        data.pop("page", None)
+        for key, value in changes.items():
+            if value is None:
+                data.pop(key, None)
+            elif isinstance(value, list):
+                if value:
+                    data.setlist(key, value)
+                else:
+                    data.pop(key, None)
+            else:
+                data[key] = value
+        return data.urlencode()
+
+    def toggle_query(self, key, value):
+        values = list(self.data.getlist(key))
+        values = [v for v in values if v != value] if value in values else [*values, value]
+        return self.query_string(**{key: values})

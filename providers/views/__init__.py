@@ -1,0 +1,1 @@
+"""Public pages: the search, a provider, a software, and a territory with who serves it."""

@@ -1,0 +1,81 @@
+"""The search page: « Quoi ? » and « Où ? », facets, chips, sorting, pagination."""
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from core.pagination import paginate
+from providers.search.filters import PAGE_SIZES, SORTS, ProviderFilterSet
+from territories.models import Level
+
+
+@require_safe
+def search(request):
+    """Search results: "what" and "where", facets, chips, sorting, pagination."""
+    filterset = ProviderFilterSet(request.GET)
+    page, notices = paginate(
+        filterset.qs.for_listing(),
+        request.GET,
+        page_sizes=PAGE_SIZES,
+        notices=filterset.notices,
+    )
+    data = filterset.data
+    place = filterset.place
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "notices": notices,
+        "place": place,
+        "sorts": SORTS,
+        "current_query": data.urlencode(),
+        "page_query": filterset.query_string(),
+        "export_query": filterset.query_string(par_page=None),
+        # The search form keeps the facet filters; the sort form keeps everything else.
+        "hidden_params": [
+            (key, value)
+            for key, values in data.lists()
+            if key not in {"q", "ou", "local", "page"}
+            for value in values
+        ],
+        "sort_hidden_params": [
+            (key, value)
+            for key, values in data.lists()
+            if key not in {"tri", "page"}
+            for value in values
+        ],
+    }
+    if place.ambiguous:
+        context["place_choices"] = [
+            {"territory": choice, "query": filterset.query_string(ou=str(choice))}
+            for choice in place.choices
+        ]
+    else:
+        context["facets"] = filterset.facet_counts()
+        context["chips"] = filterset.active_filters()
+        context["place_alternatives"] = [
+            {"territory": other, "query": filterset.query_string(ou=str(other))}
+            for other in place.alternatives
+        ]
+        context["widen_links"] = [] if page.paginator.count else widen_links(filterset)
+    return render(request, "providers/search.html", context)
+
+
+def widen_links(filterset):
+    """When nothing matches: the same search over larger territories, then without
+    each active filter ("Dolibarr in Essonne" -> Île-de-France -> all of France)."""
+    links = []
+    place = filterset.place.territory
+    if place is not None:
+        for ancestor in place.ancestors():
+            if ancestor.level in (Level.DEPARTEMENT, Level.REGION):
+                links.append(
+                    (
+                        _("Élargir à %(place)s") % {"place": ancestor},
+                        filterset.query_string(ou=str(ancestor), local=None),
+                    )
+                )
+        links.append((_("Élargir à toute la France"), filterset.query_string(ou=None, local=None)))
+    for chip in filterset.active_filters():
+        if chip["key"] != "ou":
+            links.append((_("Retirer « %(filter)s »") % {"filter": chip["label"]}, chip["query"]))
+    return links

@@ -1,0 +1,76 @@
+"""Software pages: the catalogue by category, and one software with its providers."""
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
+
+from core.jsonld import organization_list
+from offerings.models import Offering, Software, SoftwareCategory
+from providers.models import Provider
+
+LIST_LIMIT = 20
+
+
+@require_safe
+def software_list(request):
+    software = Software.objects.with_provider_count().order_by("name")
+    by_category = {value: [] for value in SoftwareCategory.values}
+    for item in software:
+        by_category[item.category].append(item)
+    categories = [
+        (value, label, by_category[value])
+        for value, label in SoftwareCategory.choices
+        if by_category[value]
+    ]
+    return render(request, "offerings/software_list.html", {"categories": categories})
+
+
+@require_safe
+def software_detail(request, slug):
+    software = get_object_or_404(Software, slug=slug)
+    providers = Provider.objects.published().offering(software=[software.slug])
+    offerings = Offering.objects.filter(software=software, provider__in=providers.values("pk"))
+    service_counts = offerings.providers_per_service()
+    region_counts = (
+        providers.values("seat__region__slug", "seat__region__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "seat__region__name")
+    )
+    listed = list(providers.for_listing().order_by("name", "pk")[: LIST_LIMIT + 1])
+    context = {
+        "software": software,
+        "provider_count": providers.count(),
+        "service_counts": service_counts,
+        "region_counts": region_counts,
+        "providers": listed[:LIST_LIMIT],
+        "more": len(listed) > LIST_LIMIT,
+        "search_query": urlencode({"logiciel": software.slug}),
+        "crumbs": [("Logiciels", reverse("offerings:software_list")), (software.name, None)],
+        "labels": software.labels.all(),
+        "structured_data": software_structured_data(request, software, listed[:LIST_LIMIT]),
+    }
+    return render(request, "offerings/software_detail.html", context)
+
+
+def software_structured_data(request, software, providers):
+    """schema.org SoftwareApplication, and the list of providers shown on the page."""
+    same_as = [url for url in (software.website, software.wikidata_url) if url]
+    application = {
+        "@type": "SoftwareApplication",
+        "@id": request.build_absolute_uri(software.get_absolute_url()) + "#logiciel",
+        "name": software.name,
+        "description": software.description,
+        "applicationCategory": software.get_category_display(),
+        "license": software.licence,
+        "url": request.build_absolute_uri(software.get_absolute_url()),
+        "sameAs": same_as,
+    }
+    return {
+        "@context": "https://schema.org",
+        "@graph": [
+            application,
+            organization_list(request, f"Prestataires {software.name}", providers),
+        ],
+    }
