@@ -1,5 +1,11 @@
+"""Shared fixtures: the real territories (loaded once), the demo data, and the people
+of most stories: a superuser, the Île-de-France cluster and its moderator."""
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
+
+from tests.factories import ClusterFactory, ModeratorFactory, SuperuserFactory, region
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +60,39 @@ def territory():
         )
 
     return get
+
+
+@pytest.fixture
+def admin_client(client):
+    """The test `client`, logged in as a superuser (replaces pytest-django's own)."""
+    client.force_login(SuperuserFactory())
+    return client
+
+
+@pytest.fixture
+def idf_cluster():
+    """The Île-de-France cluster (région 11), with a contact address of its own."""
+    return ClusterFactory(name="Grappe IDF", email="grappe@idf.example", regions=[region("11")])
+
+
+@pytest.fixture
+def aura_cluster():
+    """Another cluster, Auvergne-Rhône-Alpes (région 84), with nobody of ours in it."""
+    return ClusterFactory(name="Grappe AURA", regions=[region("84")])
+
+
+@pytest.fixture
+def idf_moderator(idf_cluster):
+    return ModeratorFactory(username="modo@idf.example", clusters=[idf_cluster])
+
+
+@pytest.fixture
+def moderator_client(idf_moderator):
+    """A second browser, logged in as the Île-de-France moderator (`client` stays
+    anonymous: the owner, the visitor)."""
+    browser = Client()
+    browser.force_login(idf_moderator)
+    return browser
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

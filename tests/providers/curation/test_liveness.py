@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from providers.curation.liveness import check_all
 from providers.models import Provider, Status
-
-from .factories import ClusterFactory, ModeratorFactory, ProviderFactory, SuperuserFactory, region
+from tests.factories import (
+    ProviderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,12 +88,6 @@ def liveness_settings(settings):
     settings.WEBSITE_MAX_REDIRECTS = 5
     settings.WEBSITE_CONCURRENCY = 4
     return settings
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(SuperuserFactory())
-    return client
 
 
 def check_days(first, count):
@@ -168,10 +163,8 @@ def test_after_three_failing_days_the_listing_is_flagged_and_its_owner_told_once
 
 
 def test_after_five_failing_days_the_listing_is_hidden_and_the_cluster_moderators_told(
-    admin_client, site
+    admin_client, site, idf_moderator
 ):
-    cluster = ClusterFactory(email="grappe@idf.example", regions=[region("11")])
-    moderator = ModeratorFactory(clusters=[cluster])
     provider = ProviderFactory(name="Atelier Éteint", website=site.url("/down"))
     check_days(1, 4)
     assert is_public(admin_client, provider)
@@ -181,7 +174,7 @@ def test_after_five_failing_days_the_listing_is_hidden_and_the_cluster_moderator
     assert "Atelier Éteint" in admin_client.get(ADMIN_LIST, {"site": "masque"}).text
     owner, moderators = mail.outbox
     assert owner.to == [provider.email]
-    assert sorted(moderators.to) == sorted(["grappe@idf.example", moderator.email])
+    assert sorted(moderators.to) == sorted(["grappe@idf.example", idf_moderator.email])
     assert moderators.subject == "[Annuaire] Fiche masquée (site injoignable) : Atelier Éteint"
     assert f"/admin/providers/provider/{provider.pk}/change/" in moderators.body
 

@@ -7,8 +7,7 @@ from django.core.management import call_command
 
 from offerings.models import Offering, Software
 from providers.models import Cluster, Provider
-
-from .factories import ProviderFactory
+from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,8 @@ from providers.curation.liveness import _is_public
 from providers.curation.merge import merge
 from providers.curation.snapshots import snapshot
 from providers.models import Provider, ReviewStatus, Revision, Status
-
-from .curation_helpers import link_in, started, submission_data
-from .factories import (
+from tests.curation_helpers import link_in, started, submission_data
+from tests.factories import (
     ClusterFactory,
     ModeratorFactory,
     ProviderFactory,

@@ -10,11 +10,9 @@ from openpyxl import Workbook
 
 from providers.exports import HEADER
 from providers.models import Provider, Status
-
-from .factories import (
+from tests.factories import (
     ClusterFactory,
     LabelFactory,
-    ModeratorFactory,
     OfferingFactory,
     ProviderFactory,
     SoftwareFactory,
@@ -26,18 +24,6 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/providers/provider/import/"
-
-
-@pytest.fixture
-def idf():
-    return ClusterFactory(name="Grappe IDF", regions=[region("11")])
-
-
-@pytest.fixture
-def moderator(idf):
-    client = Client()
-    client.force_login(ModeratorFactory(username="modo@idf.example", clusters=[idf]))
-    return client
 
 
 @pytest.fixture
@@ -102,26 +88,29 @@ def plan_of(response):
     return response.context["plan"]
 
 
-def test_the_import_page_is_reachable_from_the_provider_list(moderator):
-    assert "Importer (CSV, XLSX)" in moderator.get("/admin/providers/provider/").content.decode()
-    page = moderator.get(URL).content.decode()
+def test_the_import_page_is_reachable_from_the_provider_list(moderator_client):
+    assert (
+        "Importer (CSV, XLSX)"
+        in moderator_client.get("/admin/providers/provider/").content.decode()
+    )
+    page = moderator_client.get(URL).content.decode()
     assert "Essai à blanc" in page and "Grappe IDF" in page
 
 
-def test_an_unchanged_export_round_trips(client, moderator, idf, listing):
-    plan = plan_of(upload(moderator, as_csv(export_rows(client)), cluster=idf))
+def test_an_unchanged_export_round_trips(client, moderator_client, idf_cluster, listing):
+    plan = plan_of(upload(moderator_client, as_csv(export_rows(client)), cluster=idf_cluster))
     assert [row.action for row in plan.rows] == ["unchanged"]
 
 
 def test_dry_run_shows_creations_updates_and_refusals_with_line_numbers(
-    client, moderator, idf, listing
+    client, moderator_client, idf_cluster, listing
 ):
     rows = export_rows(client)
     rows[0]["telephone"] = "01 99 00 00 02"
     rows.append(new_row())
     rows.append(new_row(nom="Bizarre", siren="", offres="Logiciel Fantôme : formation"))
     rows.append(new_row(nom="Sans lieu", siren="", commune_siege="Atlantide"))
-    response = upload(moderator, as_csv(rows), cluster=idf)
+    response = upload(moderator_client, as_csv(rows), cluster=idf_cluster)
     plan = plan_of(response)
     actions = {row.name: (row.line, row.action) for row in plan.rows}
     assert actions == {
@@ -138,25 +127,27 @@ def test_dry_run_shows_creations_updates_and_refusals_with_line_numbers(
     assert Provider.objects.count() == 1  # a dry run writes nothing
 
 
-def test_confirming_with_refused_rows_writes_nothing(client, moderator, idf, listing):
+def test_confirming_with_refused_rows_writes_nothing(
+    client, moderator_client, idf_cluster, listing
+):
     rows = [new_row(), new_row(nom="Bizarre", siren="", offres="Inconnu : formation")]
-    upload(moderator, as_csv(rows), cluster=idf)
-    response = moderator.post(URL, {"confirm": "1"}, follow=True)
+    upload(moderator_client, as_csv(rows), cluster=idf_cluster)
+    response = moderator_client.post(URL, {"confirm": "1"}, follow=True)
     assert "des lignes sont refusées" in response.content.decode()
     assert not Provider.objects.filter(name="Nouvelle Coop").exists()
 
 
 def test_confirmed_import_applies_everything_into_the_moderators_cluster(
-    client, moderator, idf, listing
+    client, moderator_client, idf_cluster, listing
 ):
     rows = export_rows(client)
     rows[0]["telephone"] = "01 99 00 00 02"
     rows.append(new_row())
-    upload(moderator, as_csv(rows), cluster=idf)
-    response = moderator.post(URL, {"confirm": "1"}, follow=True)
+    upload(moderator_client, as_csv(rows), cluster=idf_cluster)
+    response = moderator_client.post(URL, {"confirm": "1"}, follow=True)
     assert "1 fiche(s) créée(s), 1 mise(s) à jour" in response.content.decode()
     created = Provider.objects.get(name="Nouvelle Coop")
-    assert created.status == Status.PUBLISHED and created.cluster == idf
+    assert created.status == Status.PUBLISHED and created.cluster == idf_cluster
     assert created.seat.code == "91377"
     assert [o.software.name for o in created.offerings.all()] == ["Nextcloud"]
     assert [label.name for label in created.labels.all()] == ["Qualiopi"]
@@ -166,30 +157,32 @@ def test_confirmed_import_applies_everything_into_the_moderators_cluster(
     assert listing.description == "Intégrateur de logiciels libres."  # kept
 
 
-def test_rows_of_another_clusters_listing_are_refused(client, moderator, idf):
+def test_rows_of_another_clusters_listing_are_refused(client, moderator_client, idf_cluster):
     other = ProviderFactory(name="Lyonnaise", siren="443061841", seat=commune("69123"))
     SoftwareFactory(name="Nextcloud")
     row = new_row(nom="Lyonnaise", siren="443061841", commune_siege="Lyon (69)", labels="")
-    plan = plan_of(upload(moderator, as_csv([row]), cluster=idf))
+    plan = plan_of(upload(moderator_client, as_csv([row]), cluster=idf_cluster))
     assert plan.rows[0].action == "reject"
     assert "hors de vos grappes" in plan.rows[0].errors[0]
     other.refresh_from_db()
 
 
-def test_excel_files_from_france_are_read(moderator, idf, listing):
+def test_excel_files_from_france_are_read(moderator_client, idf_cluster, listing):
     # Windows-1252, « ; » separators, no BOM: what Excel saves as "CSV (point-virgule)".
     content = as_csv([new_row(commune_siege="Évry-Courcouronnes (91)")], encoding="cp1252")
-    plan = plan_of(upload(moderator, content, cluster=idf))
+    plan = plan_of(upload(moderator_client, content, cluster=idf_cluster))
     assert plan.rows[0].action == "create", plan.rows[0].errors
     assert plan.rows[0].data["seat"] == commune("91228").pk
 
 
-def test_comma_separated_utf8_without_bom(moderator, idf, listing):
+def test_comma_separated_utf8_without_bom(moderator_client, idf_cluster, listing):
     content = as_csv([new_row()], delimiter=",", encoding="utf-8")
-    assert plan_of(upload(moderator, content, cluster=idf)).rows[0].action == "create"
+    assert (
+        plan_of(upload(moderator_client, content, cluster=idf_cluster)).rows[0].action == "create"
+    )
 
 
-def test_xlsx_files_are_read(moderator, idf, listing):
+def test_xlsx_files_are_read(moderator_client, idf_cluster, listing):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADER)
@@ -197,7 +190,9 @@ def test_xlsx_files_are_read(moderator, idf, listing):
     sheet.append([row[key] for key in HEADER])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    plan = plan_of(upload(moderator, buffer.getvalue(), name="fiches.xlsx", cluster=idf))
+    plan = plan_of(
+        upload(moderator_client, buffer.getvalue(), name="fiches.xlsx", cluster=idf_cluster)
+    )
     assert plan.rows[0].action == "create", plan.rows[0].errors
     assert plan.rows[0].data["fields"]["year_founded"] == 2015
 
@@ -211,26 +206,28 @@ def test_xlsx_files_are_read(moderator, idf, listing):
         ("fiches.xlsx", b"PK\x03\x04 not really a zip", "Classeur XLSX illisible"),
     ],
 )
-def test_unreadable_files_are_refused_clearly(moderator, idf, name, content, message):
-    response = upload(moderator, content, name=name, cluster=idf)
+def test_unreadable_files_are_refused_clearly(
+    moderator_client, idf_cluster, name, content, message
+):
+    response = upload(moderator_client, content, name=name, cluster=idf_cluster)
     assert message in response.content.decode()
     assert "plan" not in response.context
 
 
-def test_duplicate_rows_in_one_file_are_refused(moderator, idf, listing):
-    plan = plan_of(upload(moderator, as_csv([new_row(), new_row()]), cluster=idf))
+def test_duplicate_rows_in_one_file_are_refused(moderator_client, idf_cluster, listing):
+    plan = plan_of(upload(moderator_client, as_csv([new_row(), new_row()]), cluster=idf_cluster))
     assert [row.action for row in plan.rows] == ["create", "reject"]
     assert "doublon de la ligne 2" in plan.rows[1].errors
 
 
-def test_a_moderator_can_only_import_into_their_own_cluster(moderator, idf, listing):
+def test_a_moderator_can_only_import_into_their_own_cluster(moderator_client, idf_cluster, listing):
     other = ClusterFactory(name="Grappe AURA", regions=[region("84")])
-    response = upload(moderator, as_csv([new_row()]), cluster=other)
+    response = upload(moderator_client, as_csv([new_row()]), cluster=other)
     assert "plan" not in response.context
     assert "Sélectionnez un choix valide" in response.content.decode()
 
 
-def test_superusers_choose_any_cluster(idf, listing):
+def test_superusers_choose_any_cluster(idf_cluster, listing):
     client = Client()
     client.force_login(SuperuserFactory())
     other = ClusterFactory(name="Grappe AURA", regions=[region("84")])
@@ -244,26 +241,28 @@ def test_the_import_needs_staff_rights(client):
 
 
 def test_an_update_cannot_move_a_listing_out_of_the_moderators_clusters(
-    client, moderator, idf, listing
+    client, moderator_client, idf_cluster, listing
 ):
     rows = export_rows(client)
     rows[0]["code_insee_siege"] = "69123"  # Lyon, outside Île-de-France
     rows[0]["commune_siege"] = "Lyon (69)"
-    plan = plan_of(upload(moderator, as_csv(rows), cluster=idf))
+    plan = plan_of(upload(moderator_client, as_csv(rows), cluster=idf_cluster))
     assert plan.rows[0].action == "reject"
     assert "sortirait la fiche de vos grappes" in plan.rows[0].errors[0]
 
 
-def test_a_monster_csv_field_is_refused_clearly(moderator, idf):
+def test_a_monster_csv_field_is_refused_clearly(moderator_client, idf_cluster):
     content = b'nom;offres\n"' + b"A" * 200_000 + b'";x\n'
-    response = upload(moderator, content, cluster=idf)
+    response = upload(moderator_client, content, cluster=idf_cluster)
     assert response.status_code == 200
     assert "CSV illisible" in response.content.decode()
 
 
-def test_formula_guards_of_the_export_are_removed_on_import(client, moderator, idf, listing):
+def test_formula_guards_of_the_export_are_removed_on_import(
+    client, moderator_client, idf_cluster, listing
+):
     row = new_row(nom="'=Coop Égale", siren="")
-    plan = plan_of(upload(moderator, as_csv([row]), cluster=idf))
+    plan = plan_of(upload(moderator_client, as_csv([row]), cluster=idf_cluster))
     assert plan.rows[0].data["fields"]["name"] == "=Coop Égale"
 
 

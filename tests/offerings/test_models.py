@@ -3,8 +3,7 @@ from django.core.exceptions import ValidationError
 
 from offerings.models import ServiceKind
 from offerings.validators import validate_spdx_expression
-
-from .factories import SoftwareFactory
+from tests.factories import SoftwareFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,8 @@ from providers.models import (
     SlugRedirect,
     Status,
 )
-
-from .curation_helpers import started
-from .factories import (
-    ClusterFactory,
+from tests.curation_helpers import started
+from tests.factories import (
     LabelFactory,
     ModeratorFactory,
     OfferingFactory,
@@ -27,28 +25,10 @@ from .factories import (
     SuperuserFactory,
     commune,
     departement,
-    region,
 )
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/admin/providers/provider/moderation/"
-
-
-@pytest.fixture
-def idf():
-    return ClusterFactory(name="Grappe IDF", email="grappe@idf.example", regions=[region("11")])
-
-
-@pytest.fixture
-def aura():
-    return ClusterFactory(name="Grappe AURA", regions=[region("84")])
-
-
-@pytest.fixture
-def moderator(idf):
-    client = Client()
-    client.force_login(ModeratorFactory(username="modo@idf.example", clusters=[idf]))
-    return client
 
 
 def report_on(provider, message="Le téléphone a changé."):
@@ -64,8 +44,7 @@ def revision_on(provider, description="Nouvelle description"):
 # Error reports ------------------------------------------------------------------------
 
 
-def test_anyone_can_report_an_error_which_reaches_the_cluster(client, idf):
-    ModeratorFactory(username="modo@idf.example", clusters=[idf])
+def test_anyone_can_report_an_error_which_reaches_the_cluster(client, idf_moderator):
     provider = ProviderFactory(name="Libre Évry")
     page = client.get(f"/prestataires/{provider.slug}/signaler/").content.decode()
     assert "Ce qui est inexact" in page
@@ -97,11 +76,11 @@ def test_reports_on_unpublished_listings_are_404(client):
     assert client.get(f"/prestataires/{provider.slug}/signaler/").status_code == 404
 
 
-def test_moderator_closes_a_report_from_the_queue(moderator):
+def test_moderator_closes_a_report_from_the_queue(moderator_client):
     report = report_on(ProviderFactory(name="Libre Évry"))
-    page = moderator.get(QUEUE).content.decode()
+    page = moderator_client.get(QUEUE).content.decode()
     assert "Signalements (1)" in page and "Le téléphone a changé." in page
-    moderator.post(f"{QUEUE}report/{report.pk}/", {"decision": "resolved"})
+    moderator_client.post(f"{QUEUE}report/{report.pk}/", {"decision": "resolved"})
     report.refresh_from_db()
     assert report.status == ReportStatus.RESOLVED and report.handled_by is not None
 
@@ -109,31 +88,33 @@ def test_moderator_closes_a_report_from_the_queue(moderator):
 # The queue ---------------------------------------------------------------------------
 
 
-def test_queue_lists_oldest_first_and_only_the_moderators_clusters(moderator, aura):
+def test_queue_lists_oldest_first_and_only_the_moderators_clusters(moderator_client, aura_cluster):
     older = revision_on(ProviderFactory(name="Ancienne demande"))
     newer = revision_on(ProviderFactory(name="Récente demande"))
     Revision.objects.filter(pk=older.pk).update(created_at=newer.created_at.replace(year=2025))
-    revision_on(ProviderFactory(name="Lyonnais", seat=commune("69123"), cluster=aura))
-    report_on(ProviderFactory(name="Autre région", seat=commune("69123"), cluster=aura))
-    page = moderator.get(QUEUE).content.decode()
+    revision_on(ProviderFactory(name="Lyonnais", seat=commune("69123"), cluster=aura_cluster))
+    report_on(ProviderFactory(name="Autre région", seat=commune("69123"), cluster=aura_cluster))
+    page = moderator_client.get(QUEUE).content.decode()
     assert page.index("Ancienne demande") < page.index("Récente demande")
     assert "Lyonnais" not in page and "Autre région" not in page
     assert "Mises à jour proposées (2)" in page
 
 
-def test_unconfirmed_submissions_stay_out_of_the_queue(moderator):
+def test_unconfirmed_submissions_stay_out_of_the_queue(moderator_client):
     ProviderFactory(name="Pas confirmée", status=Status.PENDING, email_confirmed_at=None)
     ProviderFactory(name="Confirmée", status=Status.PENDING)
-    page = moderator.get(QUEUE).content.decode()
+    page = moderator_client.get(QUEUE).content.decode()
     assert "Confirmée" in page and "Pas confirmée" not in page
 
 
 @pytest.mark.parametrize("kind", ["submission", "revision", "report"])
-def test_a_moderator_cannot_decide_on_another_clusters_items(moderator, aura, kind):
-    other = ProviderFactory(seat=commune("69123"), cluster=aura, status=Status.PENDING)
+def test_a_moderator_cannot_decide_on_another_clusters_items(moderator_client, aura_cluster, kind):
+    other = ProviderFactory(seat=commune("69123"), cluster=aura_cluster, status=Status.PENDING)
     item = {"submission": other, "revision": revision_on(other), "report": report_on(other)}[kind]
     decision = "resolved" if kind == "report" else "approve"
-    response = moderator.post(f"{QUEUE}{kind}/{item.pk}/", {"decision": decision}, follow=True)
+    response = moderator_client.post(
+        f"{QUEUE}{kind}/{item.pk}/", {"decision": decision}, follow=True
+    )
     assert "ne relève pas de vos grappes" in response.content.decode()
     other.refresh_from_db()
     assert other.status == Status.PENDING
@@ -141,16 +122,20 @@ def test_a_moderator_cannot_decide_on_another_clusters_items(moderator, aura, ki
     assert not Report.objects.filter(status=ReportStatus.RESOLVED).exists()
 
 
-def test_revision_and_report_admin_pages_are_scoped(moderator, aura):
-    other = ProviderFactory(seat=commune("69123"), cluster=aura)
+def test_revision_and_report_admin_pages_are_scoped(moderator_client, aura_cluster):
+    other = ProviderFactory(seat=commune("69123"), cluster=aura_cluster)
     mine = ProviderFactory()
     for model, item in (("revision", revision_on(other)), ("report", report_on(other))):
-        assert moderator.get(f"/admin/providers/{model}/{item.pk}/change/").status_code == 404
+        assert (
+            moderator_client.get(f"/admin/providers/{model}/{item.pk}/change/").status_code == 404
+        )
     assert (
-        moderator.get(f"/admin/providers/revision/{revision_on(mine).pk}/change/").status_code
+        moderator_client.get(
+            f"/admin/providers/revision/{revision_on(mine).pk}/change/"
+        ).status_code
         == 200
     )
-    listing = moderator.get("/admin/providers/report/").context["cl"].result_list
+    listing = moderator_client.get("/admin/providers/report/").context["cl"].result_list
     assert all(report.provider == mine for report in listing)
 
 
@@ -162,10 +147,10 @@ def test_the_queue_and_decisions_need_staff_access(client):
     assert revision.status == ReviewStatus.PENDING
 
 
-def test_decisions_require_post_and_csrf(idf):
+def test_decisions_require_post_and_csrf(idf_cluster):
     revision = revision_on(ProviderFactory())
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(ModeratorFactory(clusters=[idf]))
+    strict.force_login(ModeratorFactory(clusters=[idf_cluster]))
     assert (
         strict.post(f"{QUEUE}revision/{revision.pk}/", {"decision": "approve"}).status_code == 403
     )
@@ -177,34 +162,36 @@ def test_decisions_require_post_and_csrf(idf):
 # Audit history -----------------------------------------------------------------------
 
 
-def test_every_admin_change_is_in_the_history_with_its_author(moderator):
+def test_every_admin_change_is_in_the_history_with_its_author(moderator_client):
     provider = ProviderFactory(name="Historique")
     OfferingFactory(provider=provider)
-    moderator.post(
+    moderator_client.post(
         "/admin/providers/provider/", {"action": "archive", "_selected_action": [provider.pk]}
     )
     record = provider.history.first()
     assert record.status == Status.ARCHIVED
     assert record.history_user.username == "modo@idf.example"
-    page = moderator.get(f"/admin/providers/provider/{provider.pk}/history/")
+    page = moderator_client.get(f"/admin/providers/provider/{provider.pk}/history/")
     assert page.status_code == 200
     assert "modo@idf.example" in page.content.decode()
     offering = provider.offerings.get()
-    assert moderator.get(f"/admin/offerings/offering/{offering.pk}/history/").status_code == 200
+    assert (
+        moderator_client.get(f"/admin/offerings/offering/{offering.pk}/history/").status_code == 200
+    )
 
 
-def test_history_of_another_clusters_provider_is_404(moderator, aura):
-    other = ProviderFactory(seat=commune("69123"), cluster=aura)
+def test_history_of_another_clusters_provider_is_404(moderator_client, aura_cluster):
+    other = ProviderFactory(seat=commune("69123"), cluster=aura_cluster)
     record = other.history.first()
-    assert moderator.get(f"/admin/providers/provider/{other.pk}/history/").status_code == 404
+    assert moderator_client.get(f"/admin/providers/provider/{other.pk}/history/").status_code == 404
     url = f"/admin/providers/provider/{other.pk}/history/{record.history_id}/"
-    assert moderator.get(url).status_code == 404
+    assert moderator_client.get(url).status_code == 404
 
 
 # Merging duplicates ------------------------------------------------------------------
 
 
-def test_merging_two_duplicates_keeps_everything_and_redirects(moderator, client):
+def test_merging_two_duplicates_keeps_everything_and_redirects(moderator_client, client):
     dolibarr = SoftwareFactory(name="Dolibarr")
     keep = ProviderFactory(name="Libre Évry", service_areas=[departement("91")], phone="")
     twin = ProviderFactory(
@@ -219,9 +206,11 @@ def test_merging_two_duplicates_keeps_everything_and_redirects(moderator, client
     OfferingFactory(provider=twin, software=SoftwareFactory(name="Moodle"), kinds=["formation"])
     report_on(twin)
     url = "/admin/providers/provider/"
-    confirm = moderator.post(url, {"action": "merge", "_selected_action": [keep.pk, twin.pk]})
+    confirm = moderator_client.post(
+        url, {"action": "merge", "_selected_action": [keep.pk, twin.pk]}
+    )
     assert "Quelle fiche garder ?" in confirm.content.decode()
-    moderator.post(
+    moderator_client.post(
         url,
         {
             "action": "merge",
@@ -243,10 +232,10 @@ def test_merging_two_duplicates_keeps_everything_and_redirects(moderator, client
     assert response.status_code == 301 and response["Location"] == f"/prestataires/{keep.slug}/"
 
 
-def test_merge_needs_exactly_two_listings_of_ones_own(moderator, aura):
+def test_merge_needs_exactly_two_listings_of_ones_own(moderator_client, aura_cluster):
     mine = ProviderFactory()
-    other = ProviderFactory(seat=commune("69123"), cluster=aura)
-    response = moderator.post(
+    other = ProviderFactory(seat=commune("69123"), cluster=aura_cluster)
+    response = moderator_client.post(
         "/admin/providers/provider/",
         {
             "action": "merge",

@@ -6,18 +6,11 @@ from django.core import mail
 from django.test import Client
 
 from providers.models import Provider, Status
-
-from .curation_helpers import link_in, sent_to, started, submission_data
-from .factories import ClusterFactory, ModeratorFactory, ProviderFactory, commune, region
+from tests.curation_helpers import link_in, sent_to, started, submission_data
+from tests.factories import ProviderFactory, commune
 
 pytestmark = pytest.mark.django_db
 URL = "/referencer/"
-
-
-@pytest.fixture
-def idf_moderator():
-    cluster = ClusterFactory(name="Grappe IDF", email="grappe@idf.example", regions=[region("11")])
-    return ModeratorFactory(username="modo@idf.example", clusters=[cluster])
 
 
 def post(client, **overrides):

@@ -4,22 +4,17 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from offerings.models import ServiceKind
 from providers.models import MagicLink, Provider, ReviewStatus, Revision, Status
-
-from .curation_helpers import link_in, sent_to, started, submission_data
-from .factories import (
-    ClusterFactory,
-    ModeratorFactory,
+from tests.curation_helpers import link_in, sent_to, started, submission_data
+from tests.factories import (
     OfferingFactory,
     ProviderFactory,
     SoftwareFactory,
     commune,
     departement,
-    region,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,14 +33,6 @@ def listing():
         provider=provider, software=SoftwareFactory(name="Dolibarr"), kinds=["installation"]
     )
     return provider
-
-
-@pytest.fixture
-def moderator_client():
-    cluster = ClusterFactory(name="Grappe IDF", regions=[region("11")])
-    client = Client()
-    client.force_login(ModeratorFactory(username="modo@idf.example", clusters=[cluster]))
-    return client
 
 
 def ask_link(client, provider):

@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from providers.models import Provider, Status
-
-from .factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune, departement
+from tests.factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune, departement
 
 pytestmark = pytest.mark.django_db
 

@@ -110,7 +110,7 @@ def test_only_get_and_head_are_allowed_on_public_pages(client):
 
 
 def test_provider_back_link_cannot_inject_html(client):
-    from .factories import ProviderFactory
+    from tests.factories import ProviderFactory
 
     ProviderFactory(slug="retour")
     page = client.get("/prestataires/retour/", {"retour": '"><script>alert(1)</script>'}).content

@@ -6,42 +6,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from providers.models import Provider, Status
-
-from .factories import (
+from tests.factories import (
     ClusterFactory,
     LabelFactory,
     ModeratorFactory,
     OfferingFactory,
     ProviderFactory,
     SoftwareFactory,
-    SuperuserFactory,
     commune,
     region,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(SuperuserFactory())
-    return client
-
-
-@pytest.fixture
-def idf_cluster():
-    return ClusterFactory(name="Grappe Île-de-France", regions=[region("11")])
-
-
-@pytest.fixture
-def aura_cluster():
-    return ClusterFactory(name="Grappe Auvergne-Rhône-Alpes", regions=[region("84")])
-
-
-@pytest.fixture
-def moderator_client(client, idf_cluster):
-    client.force_login(ModeratorFactory(clusters=[idf_cluster]))
-    return client
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,7 @@ from core import ratelimit
 from offerings.models import ServiceKind, Software
 from providers.models import Provider, Status
 from territories.models import Territory
-
-from .factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune
+from tests.factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune
 
 pytestmark = pytest.mark.django_db
 

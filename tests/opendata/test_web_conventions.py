@@ -12,8 +12,7 @@ import pytest
 from offerings.models import Software
 from providers.models import Provider, Status
 from territories.models import Level, Territory
-
-from .factories import OfferingFactory, ProviderFactory, commune
+from tests.factories import OfferingFactory, ProviderFactory, commune
 
 pytestmark = pytest.mark.django_db
 

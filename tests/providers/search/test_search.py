@@ -10,8 +10,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from providers.models import Provider
-
-from .factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune
+from tests.factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune
 
 pytestmark = pytest.mark.django_db
 URL = "/prestataires/"

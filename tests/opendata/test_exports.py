@@ -15,8 +15,7 @@ from openpyxl import load_workbook
 
 from providers.exports import HEADER
 from providers.models import Provider, Status
-
-from .factories import ProviderFactory, commune
+from tests.factories import ProviderFactory, commune
 
 pytestmark = pytest.mark.django_db
 

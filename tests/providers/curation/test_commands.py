@@ -6,8 +6,7 @@ from django.core.management import CommandError, call_command
 
 from providers.curation.roles import MODERATORS_GROUP
 from providers.models import Provider
-
-from .factories import ClusterFactory, ProviderFactory, commune, region
+from tests.factories import ClusterFactory, ProviderFactory, commune, region
 
 pytestmark = pytest.mark.django_db
 

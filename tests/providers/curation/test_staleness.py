@@ -13,8 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from providers.models import LinkPurpose, MagicLink, Provider, Status
-
-from .factories import ClusterFactory, ModeratorFactory, ProviderFactory, commune, region
+from tests.factories import ClusterFactory, ProviderFactory, commune, region
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +47,6 @@ def link_path(message):
     [url] = LINK.findall(message.body)
     assert url.startswith(django_settings.SITE_URL)
     return urlsplit(url).path
-
-
-@pytest.fixture
-def idf_cluster():
-    return ClusterFactory(
-        name="Grappe Île-de-France", email="grappe@idf.example", regions=[region("11")]
-    )
 
 
 @pytest.fixture
@@ -138,8 +130,7 @@ def test_a_made_up_link_is_refused(client):
     assert client.post("/fiche-a-jour/" + "x" * 150 + "/").status_code == 404
 
 
-def test_a_listing_left_unanswered_91_days_is_archived_and_its_cluster_told(client, idf_cluster):
-    moderator = ModeratorFactory(clusters=[idf_cluster])
+def test_a_listing_left_unanswered_91_days_is_archived_and_its_cluster_told(client, idf_moderator):
     silent = ProviderFactory(name="Atelier Silencieux")
     quiet = ProviderFactory(name="Atelier Discret")
     for provider in (silent, quiet):
@@ -154,8 +145,8 @@ def test_a_listing_left_unanswered_91_days_is_archived_and_its_cluster_told(clie
         assert client.get(f"/prestataires/{provider.slug}/").status_code == 404
     assert set(Provider.objects.published()) == {answered}
     [message] = mail.outbox
-    assert sorted(message.to) == sorted(["grappe@idf.example", moderator.email])
-    assert "Grappe Île-de-France" in message.subject
+    assert sorted(message.to) == sorted(["grappe@idf.example", idf_moderator.email])
+    assert "Grappe IDF" in message.subject
     assert "Atelier Silencieux (Évry-Courcouronnes (91))" in message.body
     assert "Atelier Discret (Évry-Courcouronnes (91))" in message.body
     assert "Atelier Réactif" not in message.body

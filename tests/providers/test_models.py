@@ -8,8 +8,7 @@ from offerings.models import Offering
 from providers.models import Provider, Status
 from providers.validators import luhn_is_valid, validate_siren
 from territories.models import Level, Territory
-
-from .factories import OfferingFactory, ProviderFactory, commune, departement, region
+from tests.factories import OfferingFactory, ProviderFactory, commune, departement, region
 
 pytestmark = pytest.mark.django_db
 
