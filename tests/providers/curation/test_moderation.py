@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from providers.curation import decisions
 from providers.curation.snapshots import snapshot
 from providers.models import (
     Provider,
@@ -86,6 +87,27 @@ def test_moderator_closes_a_report_from_the_queue(moderator_client):
 
 
 # The queue ---------------------------------------------------------------------------
+
+
+def test_two_moderators_deciding_the_same_item_at_once_cannot_both_win(idf_moderator):
+    """Both opened the queue; the first decision stands, the second is refused and
+    nobody gets a contradictory e-mail."""
+    listing = ProviderFactory(name="Libre Évry", email="owner@libre-evry.example")
+    revision, report = revision_on(listing), report_on(listing)
+    seen_by_second = Revision.objects.get(pk=revision.pk), Report.objects.get(pk=report.pk)
+
+    decisions.approve_revision(revision, idf_moderator)
+    decisions.close_report(report, idf_moderator, ReportStatus.DISMISSED)
+    mail.outbox.clear()
+    with pytest.raises(ValueError, match="déjà été examinée"):
+        decisions.reject_revision(seen_by_second[0], idf_moderator, "Trop tard.")
+    with pytest.raises(ValueError, match="déjà été traité"):
+        decisions.close_report(seen_by_second[1], idf_moderator, ReportStatus.RESOLVED)
+
+    assert Revision.objects.get(pk=revision.pk).status == ReviewStatus.APPROVED
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.DISMISSED
+    assert Provider.objects.get(pk=listing.pk).description == "Nouvelle description"
+    assert mail.outbox == []
 
 
 def test_queue_lists_oldest_first_and_only_the_moderators_clusters(moderator_client, aura_cluster):
