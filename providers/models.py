@@ -97,9 +97,10 @@ class Locality(models.IntegerChoices):
     results are listed closest first, and the card shows the label as a badge."""
 
     ELSEWHERE = 0, ""
-    DEPARTEMENT = 1, _("Dans le département")
-    EPCI = 2, _("Dans l'intercommunalité")
-    SEAT = 3, _("Installé sur place")
+    REGION = 1, _("Dans la région")
+    DEPARTEMENT = 2, _("Dans le département")
+    EPCI = 3, _("Dans l'intercommunalité")
+    SEAT = 4, _("Installé sur place")
 
 
 # What a company says about itself: the fields an owner may change through a revision,
@@ -197,8 +198,8 @@ class ProviderQuerySet(models.QuerySet):
 
     def with_locality(self, territory):
         """Annotate `locality` (a `Locality`): SEAT when the seat is inside `territory`,
-        EPCI in the same intercommunalité, DEPARTEMENT in the same département (or région
-        for a département), ELSEWHERE otherwise."""
+        EPCI in the same intercommunalité, DEPARTEMENT in the same département, REGION in
+        the same région (when `territory` is a département), ELSEWHERE otherwise."""
         tiers = [When(territory.communes_q("seat__"), then=Value(Locality.SEAT))]
         if territory.level == Level.COMMUNE and territory.epci_id:
             tiers.append(When(seat__epci=territory.epci_id, then=Value(Locality.EPCI)))
@@ -207,7 +208,7 @@ class ProviderQuerySet(models.QuerySet):
                 When(seat__departement=territory.departement_id, then=Value(Locality.DEPARTEMENT))
             )
         if territory.level == Level.DEPARTEMENT and territory.region_id:
-            tiers.append(When(seat__region=territory.region_id, then=Value(Locality.DEPARTEMENT)))
+            tiers.append(When(seat__region=territory.region_id, then=Value(Locality.REGION)))
         return self.annotate(
             locality=Case(
                 *tiers, default=Value(Locality.ELSEWHERE), output_field=models.IntegerField()

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from offerings.models import Offering
-from providers.models import Provider, Status
+from providers.models import Locality, Provider, Status
 from providers.validators import luhn_is_valid, validate_siren
 from territories.models import Level, Territory
 from tests.factories import OfferingFactory, ProviderFactory, commune, departement, region
@@ -143,12 +143,29 @@ def test_locality_ranks_the_seat_then_the_epci_then_the_departement():
     far = ProviderFactory(name="Loin", seat=commune("69123"), serves_whole_country=True)
     ranked = Provider.objects.serving(evry).with_locality(evry).order_by("-locality", "name")
     assert [(p.name, p.locality) for p in ranked] == [
-        ("Ici", 3),
-        ("Même agglo", 2),
-        ("Même département", 1),
-        ("Loin", 0),
+        ("Ici", Locality.SEAT),
+        ("Même agglo", Locality.EPCI),
+        ("Même département", Locality.DEPARTEMENT),
+        ("Loin", Locality.ELSEWHERE),
     ]
     assert {here, same_epci, same_departement, far} == set(ranked)
+
+
+def test_for_a_departement_a_provider_of_the_same_region_is_said_to_be_in_the_region(client):
+    """Searching the Essonne, a Paris company serving all Île-de-France is « dans la
+    région », not « dans le département »; one seated in the Essonne is « sur place »."""
+    ProviderFactory(name="Parisienne", seat=commune("75056"), service_areas=[region("11")])
+    ProviderFactory(name="Essonnienne", seat=commune("91228"))
+    essonne = departement("91")
+    ranked = Provider.objects.serving(essonne).with_locality(essonne).order_by("-locality")
+    assert [(p.name, p.locality) for p in ranked] == [
+        ("Essonnienne", Locality.SEAT),
+        ("Parisienne", Locality.REGION),
+    ]
+    page = client.get("/prestataires/", {"ou": "Essonne"}).content.decode()
+    assert '<span class="badge badge-near">Dans la région</span>' in page
+    assert '<span class="badge badge-local">Installé sur place</span>' in page
+    assert "Dans le département" not in page
 
 
 def test_an_epci_across_departements_is_served_by_providers_of_each(territory):
