@@ -220,20 +220,14 @@ class ProviderAdmin(ScopedAdminMixin, CurationAdminMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Publier les prestataires sélectionnés"), permissions=["change"])
     def publish(self, request, queryset):
         count = queryset.exclude(status=Status.PUBLISHED).publish(user=request.user)
-        self.message_user(
-            request,
-            ngettext("%d prestataire publié.", "%d prestataires publiés.", count) % count,
-            messages.SUCCESS,
-        )
+        message = ngettext("%d prestataire publié.", "%d prestataires publiés.", count)
+        self.message_user(request, message % count, messages.SUCCESS)
 
     @admin.action(description=_("Archiver les prestataires sélectionnés"), permissions=["change"])
     def archive(self, request, queryset):
         count = queryset.exclude(status=Status.ARCHIVED).archive(user=request.user)
-        self.message_user(
-            request,
-            ngettext("%d prestataire archivé.", "%d prestataires archivés.", count) % count,
-            messages.SUCCESS,
-        )
+        message = ngettext("%d prestataire archivé.", "%d prestataires archivés.", count)
+        self.message_user(request, message % count, messages.SUCCESS)
 
 
 @admin.register(Cluster)

@@ -58,33 +58,40 @@ class ClusterFilter(admin.SimpleListFilter):
         return queryset
 
 
-class WebsiteFilter(admin.SimpleListFilter):
+class _OptionsFilter(admin.SimpleListFilter):
+    """A filter whose options each narrow the list their own way: {value: (label, how)}."""
+
+    options = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _narrow) in self.options.items()]
+
+    def queryset(self, request, queryset):
+        option = self.options.get(self.value())
+        return option[1](queryset) if option else queryset
+
+
+class WebsiteFilter(_OptionsFilter):
     """Listings whose website stopped answering (manage.py check_websites)."""
 
     title = _("site web")
     parameter_name = "site"
-
-    def lookups(self, request, model_admin):
-        return [("injoignable", _("Injoignable (signalé)")), ("masque", _("Masqué du public"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "injoignable":
-            return queryset.website_flagged()
-        if self.value() == "masque":
-            return queryset.filter(hidden_unreachable=True)
-        return queryset
+    options = {
+        "injoignable": (_("Injoignable (signalé)"), lambda providers: providers.website_flagged()),
+        "masque": (
+            _("Masqué du public"),
+            lambda providers: providers.filter(hidden_unreachable=True),
+        ),
+    }
 
 
-class StalenessFilter(admin.SimpleListFilter):
+class StalenessFilter(_OptionsFilter):
     title = _("vérification")
     parameter_name = "verification"
-
-    def lookups(self, request, model_admin):
-        return [("ancienne", _("Plus d'un an")), ("relancee", _("Relancée, sans réponse"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "ancienne":
-            return queryset.stale()
-        if self.value() == "relancee":
-            return queryset.filter(reminded_at__isnull=False)
-        return queryset
+    options = {
+        "ancienne": (_("Plus d'un an"), lambda providers: providers.stale()),
+        "relancee": (
+            _("Relancée, sans réponse"),
+            lambda providers: providers.filter(reminded_at__isnull=False),
+        ),
+    }

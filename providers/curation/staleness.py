@@ -26,6 +26,20 @@ class StaleReport:
     not_sent: list = field(default_factory=list)
 
 
+def _change_each(queryset, change):
+    """Run `change(provider)` on each provider of `queryset`, each in a transaction of its
+    own, under a row lock and checked against `queryset` again once locked (an owner's
+    confirmation may have just come in, or an overlapping run got there first).
+    Yields (provider, what `change` returned), after each commit."""
+    for candidate in queryset.values_list("pk", flat=True):
+        with transaction.atomic():
+            provider = queryset.select_for_update(of=("self",)).filter(pk=candidate).first()
+            if provider is None:
+                continue
+            result = change(provider)
+        yield provider, result
+
+
 def remind_and_archive(now=None):
     now = now or timezone.now()
     archive_after = datetime.timedelta(days=settings.ARCHIVE_AFTER_REMINDER_DAYS)
@@ -36,31 +50,27 @@ def remind_and_archive(now=None):
     unanswered = published.filter(reminded_at__lte=now - archive_after).filter(
         Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=F("reminded_at"))
     )
-    for candidate in unanswered.values_list("pk", flat=True):
-        with transaction.atomic():
-            # Locked and checked again: an owner's confirmation may have just come in.
-            provider = unanswered.select_for_update(of=("self",)).filter(pk=candidate).first()
-            if provider is None:
-                continue
-            provider.status = Status.ARCHIVED
-            provider.save(update_fields=["status", "updated_at"])
+
+    def archive(provider):
+        provider.status = Status.ARCHIVED
+        provider.save(update_fields=["status", "updated_at"])
+
+    for provider, _nothing in _change_each(unanswered, archive):
         report.archived.append(provider)
 
     # 2. Not verified for a year and not reminded since: remind (once).
     due = published.stale(now).filter(
         Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("last_verified_at"))
     )
-    for candidate in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            # Locked and checked again, so that two overlapping runs remind only once.
-            provider = due.select_for_update(of=("self",)).filter(pk=candidate).first()
-            if provider is None:
-                continue
-            provider.reminded_at = now
-            provider.save(update_fields=["reminded_at", "updated_at"])
-            link = None
-            if provider.email:
-                link = links.issue(provider, LinkPurpose.STILL_ACCURATE, provider.email)
+
+    def remind(provider):
+        provider.reminded_at = now
+        provider.save(update_fields=["reminded_at", "updated_at"])
+        if provider.email:
+            return links.issue(provider, LinkPurpose.STILL_ACCURATE, provider.email)
+        return None
+
+    for provider, link in _change_each(due, remind):
         if not link:
             report.without_email.append(provider)
         elif emails.send(
