@@ -11,7 +11,7 @@ RUN /venv/bin/pip install -r requirements.lock
 COPY . .
 RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=build \
     /venv/bin/python manage.py collectstatic --noinput -v0 \
- && /venv/bin/python -m compileall -q annuaire providers offerings territories
+ && /venv/bin/python -m compileall -q annuaire core territories offerings providers opendata
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

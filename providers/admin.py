@@ -1,7 +1,8 @@
 """The admin's ModelAdmins for providers, clusters, labels, offerings and the records of
-curation. Every one is scoped to the user's clusters (core.admin_mixins.ScopedAdminMixin
-with `ProviderQuerySet.editable_by`); the moderators' own pages are in
-curation/admin_views.py."""
+curation. Providers and what belongs to them (offerings, revisions, reports, old
+addresses) are scoped to the user's clusters by `ProviderQuerySet.editable_by`, clusters
+by `ClusterQuerySet.curated_by`; labels are shared by everyone. The moderators' own pages
+(queue, import, merge) are in curation/admin_views.py."""
 
 from django import forms
 from django.contrib import admin, messages

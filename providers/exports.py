@@ -98,7 +98,7 @@ def record(provider, base_url=None):
         "siren": provider.siren,
         "fiche": base_url + provider.get_absolute_url(),
         "site_web": provider.website,
-        "email": provider.email if provider.show_email else "",
+        "email": provider.public_email,
         "telephone": provider.phone,
         "adresse": provider.address,
         "code_postal": provider.postal_code,

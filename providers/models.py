@@ -406,7 +406,7 @@ class Provider(models.Model):
         editable=False,
         help_text=_("Masqué du public tant que le site web ne répond plus."),
     )
-    # Search fields, computed by providers.search.refresh_search_documents.
+    # Search fields, computed by providers.search.indexer.refresh_search_documents.
     search_names = models.TextField(editable=False, default="")
     search_topics = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
@@ -485,6 +485,12 @@ class Provider(models.Model):
     def is_public(self):
         """`visible_publicly_q` for one loaded provider."""
         return self.status == Status.PUBLISHED and not self.hidden_unreachable
+
+    @property
+    def version(self):
+        """What a moderator saw of the listing: a decision on a version since changed is
+        refused (the queue posts it back)."""
+        return self.updated_at.isoformat()
 
     @property
     def public_email(self):

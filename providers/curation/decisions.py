@@ -1,8 +1,9 @@
 """Moderation decisions on submissions, owners' revisions and error reports.
 
-Every decision is one transaction, under a row lock: a failure half-way leaves the
-listing exactly as it was, and two moderators deciding at once cannot both win.
-E-mails are sent after the transaction, from what was committed.
+Every decision is one transaction, under a row lock, on an item checked again once
+locked: a failure half-way leaves the listing exactly as it was, and of two moderators
+deciding at once the second is refused. E-mails are sent after the transaction, from
+what was committed.
 """
 
 from django.db import transaction
@@ -31,10 +32,18 @@ def queue_url():
 # Submissions -----------------------------------------------------------------------
 
 
-def _decide_submission(provider, user, change, **decision):
-    """Lock the submission, apply `change(provider)`, record who, then tell the submitter."""
+def _decide_submission(provider, user, change, version=None, **decision):
+    """Lock the submission, check it still waits as the moderator saw it (`version`),
+    apply `change(provider)`, record who, then tell the submitter."""
     with transaction.atomic():
         provider = Provider.objects.select_for_update().get(pk=provider.pk)
+        if provider.status != Status.PENDING:
+            raise ValueError(_("Cette demande a déjà été traitée."))
+        if version is not None and version != provider.version:
+            raise ValueError(
+                _("« %(name)s » a été modifiée depuis son affichage : relisez-la.")
+                % {"name": provider.name}
+            )
         change(provider)
         provider._history_user = user
         provider.save()
@@ -51,27 +60,27 @@ def _decide_submission(provider, user, change, **decision):
     return provider
 
 
-def approve_submission(provider, user):
+def approve_submission(provider, user, version=None):
     def publish(provider):
         provider.status = Status.PUBLISHED
         provider.changes_requested_at = None
         provider.mark_verified()
 
-    return _decide_submission(provider, user, publish, approved=True)
+    return _decide_submission(provider, user, publish, version, approved=True)
 
 
-def reject_submission(provider, user, reason):
+def reject_submission(provider, user, reason, version=None):
     def archive(provider):
         provider.status = Status.ARCHIVED
 
-    return _decide_submission(provider, user, archive, approved=False, note=reason)
+    return _decide_submission(provider, user, archive, version, approved=False, note=reason)
 
 
-def request_submission_changes(provider, user, note):
+def request_submission_changes(provider, user, note, version=None):
     def mark(provider):
         provider.changes_requested_at = timezone.now()
 
-    return _decide_submission(provider, user, mark, changes=True, note=note)
+    return _decide_submission(provider, user, mark, version, changes=True, note=note)
 
 
 # Revisions -------------------------------------------------------------------------

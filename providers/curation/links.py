@@ -22,14 +22,19 @@ URL_NAMES = {
 }
 
 
-def lifetime_hours(purpose):
-    """How long a link of `purpose` stays valid (read from the settings at each use)."""
-    if purpose == LinkPurpose.CONFIRM_SUBMISSION:
-        return settings.CONFIRM_LINK_HOURS
-    if purpose == LinkPurpose.EDIT:
-        return settings.EDIT_LINK_HOURS
+# How long a link stays valid: (setting, hours per unit of that setting).
+LIFETIMES = {
+    LinkPurpose.CONFIRM_SUBMISSION: ("CONFIRM_LINK_HOURS", 1),
+    LinkPurpose.EDIT: ("EDIT_LINK_HOURS", 1),
     # « Toujours exact »: valid until the listing would be archived for lack of an answer.
-    return settings.ARCHIVE_AFTER_REMINDER_DAYS * 24
+    LinkPurpose.STILL_ACCURATE: ("ARCHIVE_AFTER_REMINDER_DAYS", 24),
+}
+
+
+def lifetime_hours(purpose):
+    """How long a link of `purpose` stays valid, in hours (settings read at each use)."""
+    setting, hours = LIFETIMES[purpose]
+    return getattr(settings, setting) * hours
 
 
 def _hash(token):

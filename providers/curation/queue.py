@@ -63,11 +63,6 @@ def count(user):
 NEEDS_NOTE = {"reject", "changes"}
 
 
-def version_of(provider):
-    """What the moderator saw: a decision on a submission changed since is refused."""
-    return provider.updated_at.isoformat()
-
-
 def decide(user, kind, pk, decision, note, version=None):
     """Take `decision` on item `pk` of `kind`; return the message to show."""
     if decision in NEEDS_NOTE and not note:
@@ -76,15 +71,10 @@ def decide(user, kind, pk, decision, note, version=None):
         provider = submissions(user).filter(pk=pk).first()
         if provider is None:
             raise DecisionError(_("Cette demande n'existe pas ou ne relève pas de vos grappes."))
-        if version is not None and version != version_of(provider):
-            raise DecisionError(
-                _("« %(name)s » a été modifiée depuis son affichage : relisez-la.")
-                % {"name": provider.name}
-            )
         actions = {
-            "approve": lambda: decisions.approve_submission(provider, user),
-            "reject": lambda: decisions.reject_submission(provider, user, note),
-            "changes": lambda: decisions.request_submission_changes(provider, user, note),
+            "approve": lambda: decisions.approve_submission(provider, user, version),
+            "reject": lambda: decisions.reject_submission(provider, user, note, version),
+            "changes": lambda: decisions.request_submission_changes(provider, user, note, version),
         }
         label = provider.name
     elif kind == "revision":

@@ -6,7 +6,10 @@ the models, a migration and the indexer can all use them.
 
 from core.text import search_tokens
 
-SEARCH_FIELDS = ("search_names", "search_topics", "search_text", "search_document")
+from .sql import WEIGHTS
+
+# The stored fields: one per weight, and their union that filters.
+SEARCH_FIELDS = (*WEIGHTS, "search_document")
 
 
 def as_field(tokens):

@@ -93,17 +93,26 @@ def test_two_moderators_deciding_the_same_item_at_once_cannot_both_win(idf_moder
     """Both opened the queue; the first decision stands, the second is refused and
     nobody gets a contradictory e-mail."""
     listing = ProviderFactory(name="Libre Évry", email="owner@libre-evry.example")
+    submission = ProviderFactory(name="Nouvelle", status=Status.PENDING)
     revision, report = revision_on(listing), report_on(listing)
-    seen_by_second = Revision.objects.get(pk=revision.pk), Report.objects.get(pk=report.pk)
+    seen_by_second = (
+        Provider.objects.get(pk=submission.pk),
+        Revision.objects.get(pk=revision.pk),
+        Report.objects.get(pk=report.pk),
+    )
 
+    decisions.approve_submission(submission, idf_moderator, submission.version)
     decisions.approve_revision(revision, idf_moderator)
     decisions.close_report(report, idf_moderator, ReportStatus.DISMISSED)
     mail.outbox.clear()
+    with pytest.raises(ValueError, match="déjà été traitée"):
+        decisions.reject_submission(seen_by_second[0], idf_moderator, "Trop tard.")
     with pytest.raises(ValueError, match="déjà été examinée"):
-        decisions.reject_revision(seen_by_second[0], idf_moderator, "Trop tard.")
+        decisions.reject_revision(seen_by_second[1], idf_moderator, "Trop tard.")
     with pytest.raises(ValueError, match="déjà été traité"):
-        decisions.close_report(seen_by_second[1], idf_moderator, ReportStatus.RESOLVED)
+        decisions.close_report(seen_by_second[2], idf_moderator, ReportStatus.RESOLVED)
 
+    assert Provider.objects.get(pk=submission.pk).status == Status.PUBLISHED
     assert Revision.objects.get(pk=revision.pk).status == ReviewStatus.APPROVED
     assert Report.objects.get(pk=report.pk).status == ReportStatus.DISMISSED
     assert Provider.objects.get(pk=listing.pk).description == "Nouvelle description"
