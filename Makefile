@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine (Python 3.11+):
-#   make run    install, migrate, load territories and demo data, serve on http://127.0.0.1:8000
+#   make run    install, migrate, load territories, the software catalogue and demo data,
+#               serve on http://127.0.0.1:8000
 #   make test   the whole test suite (browser tests need Debian's chromium and npm; see README)
 PYTHON ?= python3
 VENV := .venv
@@ -26,6 +27,7 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_territories
+	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

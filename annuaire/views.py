@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from offerings.models import Software, SoftwareCategory
+from offerings.models import Need, ReplacedProduct, Software, SoftwareCategory
 from providers.models import Provider
 from territories.models import Territory
 
@@ -36,6 +36,10 @@ def home(request):
             (region, region_counts.get(region.pk, 0))
             for region in Territory.objects.regions().order_by("name")
         ],
+        "home_needs": Need.objects.filter(on_home=True, software__isnull=False).distinct(),
+        "home_products": ReplacedProduct.objects.filter(
+            on_home=True, alternatives__isnull=False
+        ).distinct(),
         "popular_software": Software.objects.with_provider_count()
         .filter(provider_count__gt=0)
         .order_by("-provider_count", "name")[:8],

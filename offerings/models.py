@@ -14,7 +14,9 @@ from .validators import validate_spdx_expression, validate_wikidata_id
 
 class SoftwareCategory(models.TextChoices):
     ERP_CRM = "erp-crm", _("Gestion d'entreprise (ERP / CRM)")
+    COMMERCE = "commerce-en-ligne", _("Commerce en ligne")
     FILES = "fichiers-collaboration", _("Fichiers et travail collaboratif")
+    DOCUMENTS = "gestion-documentaire", _("Gestion documentaire (GED)")
     VIDEOCONFERENCE = "visioconference", _("Visioconférence")
     OFFICE = "bureautique", _("Suite bureautique")
     MESSAGING = "messagerie", _("Messagerie et discussion")
@@ -22,9 +24,127 @@ class SoftwareCategory(models.TextChoices):
     ELEARNING = "formation-en-ligne", _("Formation en ligne (e-learning)")
     IT_MANAGEMENT = "gestion-parc", _("Gestion de parc et assistance informatique")
     INFRASTRUCTURE = "infrastructure", _("Infrastructure, serveurs et virtualisation")
+    SECURITY = "securite-reseau", _("Sécurité, identités et réseau")
+    PROJECTS = "gestion-de-projet", _("Gestion de projet")
+    DEVELOPMENT = "developpement", _("Développement logiciel")
+    GIS = "cartographie-sig", _("Cartographie et SIG")
+    LIBRARIES = "bibliotheques", _("Bibliothèques et documentation")
+    PUBLIC_SERVICES = "services-publics", _("Démarches en ligne et participation citoyenne")
+    MARKETING = "marketing", _("Marketing et lettres d'information")
+    DESIGN = "creation-graphique", _("Création graphique et design")
+    DATA = "donnees", _("Données et tableaux de bord")
     MEDIA = "video-diffusion", _("Vidéo et diffusion")
     ANALYTICS = "mesure-audience", _("Mesure d'audience")
     OTHER = "autre", _("Autre")
+
+
+# The words and abbreviations people type for a category, besides its name: « ERP »,
+# « CMS », « GED », « SIG »… The search reads them as the category (see
+# providers.search.understanding).
+CATEGORY_ALIASES = {
+    SoftwareCategory.ERP_CRM: [
+        "ERP",
+        "PGI",
+        "CRM",
+        "GRC",
+        "progiciel de gestion",
+        "gestion d'entreprise",
+        "logiciel de gestion",
+    ],
+    SoftwareCategory.COMMERCE: ["e-commerce", "boutique en ligne", "site marchand"],
+    SoftwareCategory.FILES: ["cloud", "stockage en ligne", "travail collaboratif"],
+    SoftwareCategory.DOCUMENTS: [
+        "GED",
+        "gestion électronique de documents",
+        "gestion électronique des documents",
+        "dématérialisation",
+    ],
+    SoftwareCategory.VIDEOCONFERENCE: ["visio", "visioconférence", "webinaire"],
+    SoftwareCategory.OFFICE: ["bureautique", "suite office", "office"],
+    SoftwareCategory.MESSAGING: ["messagerie", "messagerie instantanée", "tchat", "chat"],
+    SoftwareCategory.CMS: ["CMS", "site internet", "site web", "site vitrine"],
+    SoftwareCategory.ELEARNING: ["LMS", "e-learning", "elearning", "formation à distance"],
+    SoftwareCategory.IT_MANAGEMENT: ["ITSM", "helpdesk", "service desk", "gestion de parc"],
+    SoftwareCategory.INFRASTRUCTURE: ["virtualisation", "hyperviseur", "serveurs"],
+    SoftwareCategory.SECURITY: ["sécurité informatique", "cybersécurité", "IAM"],
+    SoftwareCategory.PROJECTS: ["gestion de projet", "gestion de projets", "kanban"],
+    SoftwareCategory.DEVELOPMENT: ["forge", "devops", "CI/CD", "intégration continue"],
+    SoftwareCategory.GIS: ["SIG", "GIS", "système d'information géographique"],
+    SoftwareCategory.LIBRARIES: ["SIGB", "médiathèque", "bibliothèque"],
+    SoftwareCategory.PUBLIC_SERVICES: ["GRU", "téléservices", "e-administration"],
+    SoftwareCategory.MARKETING: ["marketing automation", "emailing", "e-mailing"],
+    SoftwareCategory.DESIGN: ["PAO", "graphisme", "design"],
+    SoftwareCategory.DATA: ["BI", "business intelligence", "informatique décisionnelle"],
+    SoftwareCategory.MEDIA: ["streaming", "webtv", "web tv"],
+    SoftwareCategory.ANALYTICS: ["web analytics", "statistiques de site", "analytics"],
+    SoftwareCategory.OTHER: [],
+}
+
+
+def lines(text):
+    """The non-empty lines of a one-per-line text field, stripped."""
+    return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+class Need(SlugFromNameMixin, models.Model):
+    """Something a small business or a town hall needs done, in its own words
+    (« facturer », « partager des fichiers », « réunion à distance »)."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    aliases = models.TextField(
+        _("autres façons de le dire"),
+        blank=True,
+        help_text=_("Une par ligne : « facturation », « factures », « faire ses factures »…"),
+    )
+    on_home = models.BooleanField(
+        _("proposé en page d'accueil"),
+        default=False,
+        help_text=_("Listé dans « Vous cherchez un logiciel pour… » de la page d'accueil."),
+    )
+    catalogue_values = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        verbose_name = _("besoin")
+        verbose_name_plural = _("besoins")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def alias_list(self):
+        return lines(self.aliases)
+
+
+class ReplacedProduct(SlugFromNameMixin, models.Model):
+    """A proprietary product people want to leave (« Microsoft Excel », « Zoom »)."""
+
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    aliases = models.TextField(
+        _("autres noms"),
+        blank=True,
+        help_text=_("Un par ligne : « Excel », « MS Excel »…"),
+    )
+    on_home = models.BooleanField(
+        _("proposé en page d'accueil"),
+        default=False,
+        help_text=_("Listé dans « Vous utilisez… ? » de la page d'accueil."),
+    )
+    catalogue_values = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        verbose_name = _("produit propriétaire remplacé")
+        verbose_name_plural = _("produits propriétaires remplacés")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def alias_list(self):
+        return lines(self.aliases)
 
 
 class SoftwareQuerySet(models.QuerySet):
@@ -58,7 +178,7 @@ class Software(SlugFromNameMixin, models.Model):
         max_length=13,
         blank=True,
         validators=[validate_wikidata_id],
-        help_text=_("Par exemple Q13366104 pour Dolibarr."),
+        help_text=_("Par exemple Q25874683 pour Nextcloud."),
     )
     sill_id = models.PositiveIntegerField(
         _("identifiant SILL"),
@@ -70,6 +190,19 @@ class Software(SlugFromNameMixin, models.Model):
     comptoir_id = models.PositiveIntegerField(
         _("identifiant Comptoir du Libre"), null=True, blank=True, unique=True
     )
+    needs = models.ManyToManyField(
+        Need, verbose_name=_("besoins couverts"), related_name="software", blank=True
+    )
+    replaces = models.ManyToManyField(
+        ReplacedProduct,
+        verbose_name=_("remplace"),
+        related_name="alternatives",
+        blank=True,
+        help_text=_("Les produits propriétaires que ce logiciel libre peut remplacer."),
+    )
+    # What `manage.py load_catalogue` last wrote: a field a moderator changed since is
+    # never overwritten by the next load (see offerings.catalogue).
+    catalogue_values = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

@@ -14,7 +14,7 @@ OPERATORS = {"AND", "OR", "WITH"}
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
 
 validate_wikidata_id = RegexValidator(
-    r"^Q[1-9][0-9]{0,11}$", _("Identifiant Wikidata attendu, par exemple Q13366104.")
+    r"^Q[1-9][0-9]{0,11}$", _("Identifiant Wikidata attendu, par exemple Q25874683.")
 )
 
 

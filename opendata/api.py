@@ -152,6 +152,10 @@ def software_data(request, software, provider_count=None):
         "wikidata": software.wikidata_id or None,
         "sill_id": software.sill_id,
         "comptoir_du_libre_id": software.comptoir_id,
+        "besoins": [{"slug": need.slug, "nom": need.name} for need in software.needs.all()],
+        "remplace": [
+            {"slug": product.slug, "nom": product.name} for product in software.replaces.all()
+        ],
         "url": _absolute(request, software.get_absolute_url()),
         "api_url": _absolute(request, reverse("api:software", args=[software.slug])),
     }
@@ -264,7 +268,39 @@ def providers(request):
         raise ApiError(400, "Paramètre « par_page » invalide : 20, 50 ou 100.")
     data = _paginate(request, for_export(filterset.qs), provider_data, int(per_page))
     place = filterset.place.territory
-    return {"lieu": territory_data(request, place) if place else None, **data}
+    return {
+        "lieu": territory_data(request, place) if place else None,
+        "lecture": reading_data(request, filterset),
+        **data,
+    }
+
+
+CONCEPT_KINDS = {"need": "besoin", "product": "produit", "category": "categorie"}
+
+
+def reading_data(request, filterset):
+    """How « q » was read (see ProviderFilterSet.understanding), or None."""
+    understood = filterset.understanding()
+    if understood is None:
+        return None
+    return {
+        "texte": understood["text"],
+        "lieu_compris": str(understood["place"]) if understood["place"] else None,
+        "concepts": [
+            {
+                "texte": concept["typed"],
+                "types": [CONCEPT_KINDS[kind] for kind in concept["kinds"]],
+                "noms": concept["names"],
+                "logiciels": [
+                    {"slug": item["slug"], "nom": item["name"]} for item in concept["software"]
+                ],
+            }
+            for concept in understood["concepts"]
+        ],
+        "mot_a_mot": _absolute(
+            request, reverse("api:providers") + "?" + understood["literal_query"]
+        ),
+    }
 
 
 @api_view
@@ -280,14 +316,21 @@ def software_list(request):
     return {
         "resultats": [
             software_data(request, software, software.provider_count)
-            for software in Software.objects.with_provider_count().order_by("name")
+            for software in Software.objects.with_provider_count()
+            .prefetch_related("needs", "replaces")
+            .order_by("name")
         ]
     }
 
 
 @api_view
 def software(request, slug):
-    found = Software.objects.with_provider_count().order_by("name").filter(slug=slug).first()
+    found = (
+        Software.objects.with_provider_count()
+        .prefetch_related("needs", "replaces")
+        .filter(slug=slug)
+        .first()
+    )
     if found is None:
         raise ApiError(404, "Logiciel introuvable.")
     return software_data(request, found, found.provider_count), found.updated_at

@@ -74,6 +74,30 @@ def _page(schema_ref):
     }
 
 
+READING = {
+    "type": "object",
+    "description": "Comment « q » a été lu ; null quand chaque mot a été pris tel quel.",
+    "required": ["texte", "lieu_compris", "concepts", "mot_a_mot"],
+    "properties": {
+        "texte": STRING,
+        "lieu_compris": _nullable(STRING),
+        "concepts": _list(
+            {
+                "type": "object",
+                "required": ["texte", "types", "noms", "logiciels"],
+                "properties": {
+                    "texte": STRING,
+                    "types": _list({"type": "string", "enum": ["besoin", "produit", "categorie"]}),
+                    "noms": _list(STRING),
+                    "logiciels": _list(NAMED),
+                },
+            }
+        ),
+        "mot_a_mot": URL,
+    },
+}
+
+
 def document(server_url="/"):
     territory = {
         "type": "object",
@@ -105,6 +129,8 @@ def document(server_url="/"):
             "wikidata",
             "sill_id",
             "comptoir_du_libre_id",
+            "besoins",
+            "remplace",
             "url",
             "api_url",
         ],
@@ -119,6 +145,8 @@ def document(server_url="/"):
             "wikidata": _nullable({"type": "string", "pattern": "^Q[1-9][0-9]*$"}),
             "sill_id": _nullable({"type": "integer"}),
             "comptoir_du_libre_id": _nullable({"type": "integer"}),
+            "besoins": _list(NAMED),
+            "remplace": _list(NAMED),
             "url": URL,
             "api_url": URL,
             "nombre_prestataires": {"type": "integer", "minimum": 0},
@@ -226,8 +254,16 @@ def document(server_url="/"):
     provider_filters = [
         _query(
             "q",
-            "Quoi : texte libre (logiciel, service…), 200 caractères au plus.",
+            "Quoi : texte libre, 200 caractères au plus. Un besoin (« facturation »), une "
+            "catégorie (« ERP ») ou un produit à remplacer (« Zoom ») donne les prestataires "
+            "des logiciels libres correspondants ; sans « ou », un lieu au début ou à la fin "
+            "(« nextcloud lyon ») sert de lieu. La réponse dit comment il a été lu (« lecture »).",
             {"type": "string", "maxLength": 200},
+        ),
+        _query(
+            "litteral",
+            "« on » : lire « q » mot à mot, sans besoin, produit, catégorie ni lieu.",
+            YES_NO,
         ),
         _query(
             "ou",
@@ -303,11 +339,12 @@ def document(server_url="/"):
                                     _page("#/components/schemas/Prestataire"),
                                     {
                                         "type": "object",
-                                        "required": ["lieu"],
+                                        "required": ["lieu", "lecture"],
                                         "properties": {
                                             "lieu": _nullable(
                                                 {"$ref": "#/components/schemas/Territoire"}
-                                            )
+                                            ),
+                                            "lecture": _nullable(READING),
                                         },
                                     },
                                 ]

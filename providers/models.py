@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -174,6 +175,14 @@ class Label(SlugFromNameMixin, models.Model):
         return self.name
 
 
+CONCEPT_WEIGHT = 20
+
+
+def _offers(software_ids):
+    """The offerings of the outer provider for one of these programs."""
+    return Offering.objects.filter(provider=OuterRef("pk"), software__in=software_ids)
+
+
 class ProviderQuerySet(models.QuerySet):
     def published(self):
         """What the public may see. Every public page, export and API goes through this."""
@@ -228,13 +237,27 @@ class ProviderQuerySet(models.QuerySet):
             offerings = offerings.filter(service_kinds__slug__in=services)
         return self.filter(Exists(offerings))
 
-    def search(self, token_groups):
-        """Providers matching every token group (see providers.search), with `relevance`."""
-        if not token_groups:
-            return self
-        return self.filter(text_condition(token_groups, database_vendor(self))).annotate(
-            relevance=relevance(token_groups)
-        )
+    def search(self, token_groups, concepts=(), optional_groups=()):
+        """Providers matching every token group (see providers.search) and, for each
+        phrase read as needs, products or categories (`concepts`: per phrase, the software
+        ids of each concept it named), offering one of their programs; with `relevance`:
+        the words' weights, plus CONCEPT_WEIGHT for each concept a provider answers
+        (« site internet » is a need and a category: a WordPress shop answers both).
+        `optional_groups` only add to `relevance`."""
+        queryset = self
+        score = relevance([*token_groups, *optional_groups])
+        for phrase in concepts:
+            every_program = {pk for software_ids in phrase for pk in software_ids}
+            queryset = queryset.filter(Exists(_offers(every_program)))
+            if len(phrase) > 1:
+                for software_ids in phrase:
+                    answered = Case(When(Exists(_offers(software_ids)), then=Value(1)), default=0)
+                    score = score + answered * CONCEPT_WEIGHT
+        if token_groups:
+            queryset = queryset.filter(text_condition(token_groups, database_vendor(self)))
+        elif not concepts:
+            return queryset
+        return queryset.annotate(relevance=Coalesce(score, 0, output_field=models.IntegerField()))
 
     def with_offerings(self):
         """Prefetch offerings with their software and service kinds (two queries in all)."""

@@ -4,12 +4,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from offerings.models import Offering, ServiceKind, Software
+from offerings.models import Need, Offering, ReplacedProduct, ServiceKind, Software
 from territories.signals import territories_renamed
 
 from .models import Label, Provider
 from .search.filters import forget_reference_choices
 from .search.indexer import refresh_search_documents
+from .search.query import forget_vocabulary
+from .search.understanding import forget_lexicon
 
 # What the search documents are computed from, on the provider itself.
 SEARCHED_FIELDS = {"name", "description", "seat", "seat_id"}
@@ -84,3 +86,15 @@ def seats_renamed(sender, territory_ids, **kwargs):
 @receiver([post_save, post_delete], sender=Label)
 def reference_data_changed(sender, **kwargs):
     forget_reference_choices()
+
+
+@receiver([post_save, post_delete], sender=Need)
+@receiver([post_save, post_delete], sender=ReplacedProduct)
+@receiver([post_save, post_delete], sender=Software)
+@receiver([post_save, post_delete], sender=ServiceKind)
+@receiver(m2m_changed, sender=Software.needs.through)
+@receiver(m2m_changed, sender=Software.replaces.through)
+def catalogue_changed(sender, **kwargs):
+    """The search's lexicon (needs, products, categories) and typo vocabulary follow."""
+    forget_lexicon()
+    forget_vocabulary()

@@ -16,9 +16,9 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 
+from core.shared import shared
 from core.text import fold
 
 from .models import Level, PostalCode, Territory, TerritoryAlias
@@ -29,7 +29,8 @@ DOMINANCE = 5
 TIER_WEIGHTS = (100, 10, 1)
 FUZZY_CUTOFF = 0.75
 _HINT = re.compile(r"^(?P<name>.*?)\s*\((?P<hint>[0-9AB]{2,9})\)\s*$", re.IGNORECASE)
-NAMES_CACHE_KEY = "territories:names:v1"
+NAMES_KEY = "territories:names:v2"
+ALIAS_NAMES_KEY = "territories:alias-names:v2"
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Resolution:
     choices: list = field(default_factory=list)
     alternatives: list = field(default_factory=list)
     corrected: bool = False
+    # The text is exactly the name, a code or the label of the chosen place (of the
+    # likeliest choice, when ambiguous), not the start of a name or a typo.
+    exact: bool = False
 
     @property
     def ambiguous(self):
@@ -101,16 +105,23 @@ def _weight(candidate, tier):
     return (candidate.population or 1) * TIER_WEIGHTS[tier]
 
 
-def _choose(text, ranked, *, corrected=False):
-    """`ranked`: (weight, candidate) pairs, heaviest first."""
+def _choose(text, ranked, *, corrected=False, exact=()):
+    """`ranked`: (weight, candidate) pairs, heaviest first; `exact`: the candidates the
+    text names exactly."""
     if not ranked:
         return Resolution(text)
     best_weight, best = ranked[0]
     others = [candidate for _, candidate in ranked[1 : MAX_CHOICES + 1]]
     if len(ranked) == 1 or best_weight >= DOMINANCE * ranked[1][0]:
-        return Resolution(text, territory=best, alternatives=others, corrected=corrected)
+        return Resolution(
+            text, territory=best, alternatives=others, corrected=corrected, exact=best in exact
+        )
+    choices = [candidate for _, candidate in ranked[:MAX_CHOICES]]
     return Resolution(
-        text, choices=[candidate for _, candidate in ranked[:MAX_CHOICES]], corrected=corrected
+        text,
+        choices=choices,
+        corrected=corrected,
+        exact=choices[0] in exact,
     )
 
 
@@ -118,12 +129,7 @@ def _fuzzy(folded, hint=None):
     """Closest names for a typo, by difflib's ratio then population. The same Python
     code on PostgreSQL and SQLite, over a cached list of the current names, so both
     databases suggest the same places (about 50 ms, only when nothing else matched)."""
-    names = cache.get(NAMES_CACHE_KEY)
-    if names is None:
-        names = {}
-        for pk, name in Territory.objects.current().values_list("pk", "search_name"):
-            names.setdefault(name, []).append(pk)
-        cache.set(NAMES_CACHE_KEY, names, 24 * 3600)
+    names = _known_names()
     close = difflib.get_close_matches(folded, names, n=10, cutoff=FUZZY_CUTOFF)
     ids = [pk for name in close for pk in names[name]]
     pool = Territory.objects.filter(pk__in=ids).select_related("epci", "departement", "region")
@@ -140,8 +146,8 @@ def _fuzzy(folded, hint=None):
     return [(population, place) for ratio, population, place in scored if ratio == best_ratio]
 
 
-def resolve(text):
-    """Resolve a "where" text into a `Resolution`."""
+def resolve(text, *, fuzzy=True):
+    """Resolve a "where" text into a `Resolution`; `fuzzy=False` skips the typo search."""
     text = " ".join(str(text).split())[:120]
     if not fold(text):
         return Resolution("")
@@ -163,14 +169,52 @@ def resolve(text):
         found = _candidates(name, folded, raw, label=text)
     exact = [candidate for candidate in found if candidate.label == text]
     if len(exact) == 1:  # a label we displayed: always its own territory
-        return Resolution(text, territory=exact[0])
+        return Resolution(text, territory=exact[0], exact=True)
     if not found:
-        return _choose(text, _fuzzy(folded, hint), corrected=True)
+        return _choose(text, _fuzzy(folded, hint) if fuzzy else [], corrected=True)
     tiered = _drop_containers([(_tier(c, folded, raw), c) for c in found])
     ranked = sorted(
         ((_weight(c, tier), c) for tier, c in tiered), key=lambda pair: pair[0], reverse=True
     )
-    return _choose(text, ranked)
+    exact_names = [candidate for tier, candidate in tiered if tier == 0]
+    return _choose(text, ranked, exact=exact_names)
+
+
+def _known_names():
+    """{folded name: [pk…]} of current territories (shared, see core.shared), also the
+    typo search's list."""
+    return shared(NAMES_KEY, _build_names, 24 * 3600)
+
+
+def _build_names():
+    names = {}
+    for pk, name in Territory.objects.current().values_list("pk", "search_name"):
+        names.setdefault(name, []).append(pk)
+    return names
+
+
+def _known_alias_names():
+    return shared(ALIAS_NAMES_KEY, _build_alias_names, 24 * 3600)
+
+
+def _build_alias_names():
+    return frozenset(
+        TerritoryAlias.objects.exclude(search_name="").values_list("search_name", flat=True)
+    )
+
+
+_CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")
+
+
+def may_be_place(text):
+    """Whether `text` could name a place exactly (a territory's or a former commune's
+    name, a postal or INSEE code), answered from cached lists, without a query."""
+    folded = fold(text)
+    if not folded:
+        return False
+    if _CODE.fullmatch(text.strip().upper()):
+        return True
+    return folded in _known_names() or folded in _known_alias_names()
 
 
 def suggestions(text, limit=MAX_CHOICES):

@@ -38,15 +38,21 @@ def demo_data(django_db_setup, django_db_blocker):
 
 
 def remove_demo_data():
-    """Undo load_demo in the test database: its providers and clusters, and the
-    software and labels it created, so that later tests start clean."""
-    from offerings.models import Software
-    from providers.demo.data import LABELS, SOFTWARE
+    """Undo load_demo in the test database: its providers and clusters, the labels it
+    created and the reference catalogue it loaded, so that later tests start clean."""
+    from offerings.catalogue import read_catalogue
+    from offerings.models import Need, ReplacedProduct, Software
+    from providers.demo.data import LABELS
     from providers.models import Label
 
     call_command("load_demo", remove=True, verbosity=0)
     Label.objects.filter(name__in=[label[0] for label in LABELS]).delete()
-    Software.objects.filter(name__in=[software["name"] for software in SOFTWARE]).delete()
+    catalogue = read_catalogue()
+    Software.objects.filter(name__in=[entry["name"] for entry in catalogue["software"]]).delete()
+    Need.objects.filter(slug__in=[entry["slug"] for entry in catalogue["need"]]).delete()
+    ReplacedProduct.objects.filter(
+        slug__in=[entry["slug"] for entry in catalogue["product"]]
+    ).delete()
 
 
 @pytest.fixture

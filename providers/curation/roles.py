@@ -21,6 +21,8 @@ MODERATOR_PERMISSIONS = {
         "offering": ["view", "add", "change", "delete"],
         "software": ["view", "add", "change"],
         "servicekind": ["view"],
+        "need": ["view", "add", "change"],
+        "replacedproduct": ["view", "add", "change"],
     },
     "territories": {
         "territory": ["view"],

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.text import slug_for
+from offerings.catalogue import load_catalogue
 from offerings.models import Offering, ServiceKind, Software
 from providers.models import Cluster, Label, Provider, Status, Workforce
 from providers.search.indexer import deferred_refresh
@@ -20,7 +21,6 @@ from .data import (
     NOT_PUBLISHED,
     PROFILES,
     PROVIDERS,
-    SOFTWARE,
 )
 
 
@@ -89,11 +89,13 @@ def _load_demo(now):
     now = now or timezone.now()
     report = DemoReport()
 
-    software = {}
-    for values in SOFTWARE:
-        instance = Software.objects.filter(name=values["name"]).first() or Software()
-        _sync(instance, values)
-        software[instance.name] = instance
+    load_catalogue()  # the real programs the demo providers offer
+    wanted = {name for offerings, _text in PROFILES.values() for name, _kinds in offerings}
+    wanted |= {software_name for *_label, software_name in LABELS if software_name}
+    software = {item.name: item for item in Software.objects.filter(name__in=wanted)}
+    missing = wanted - software.keys()
+    if missing:
+        raise ValueError(f"Logiciels absents du catalogue : {', '.join(sorted(missing))}")
     kinds = {kind.slug: kind for kind in ServiceKind.objects.all()}
 
     labels = {}

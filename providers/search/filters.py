@@ -7,22 +7,24 @@ Bad input never fails: values are cleaned (control characters, length), unknown
 values and parameters are dropped, and `notices` says what was ignored.
 """
 
+from dataclasses import replace
+
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db.models import Count, F
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from core.shared import forget, shared
 from core.text import clean_text
 from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
 from providers.models import Label, Provider, Workforce
 from territories.models import Territory
 from territories.resolution import resolve
 
-from .query import parse_query
+from .understanding import read_query
 
-CHOICES_CACHE_KEY = "providers:filter-choices:v1"
+CHOICES_KEY = "providers:filter-choices:v2"
 CHOICES_TIMEOUT = 600
 MAX_TEXT = {"q": 200, "ou": 120}
 MAX_VALUES_PER_FILTER = 20
@@ -47,21 +49,21 @@ OFFERING_FILTERS = ("logiciel", "categorie", "service")
 
 def reference_choices():
     """Slugs and names of software, service kinds, régions and labels: reference data,
-    cached (and forgotten by providers.signals whenever one of them changes)."""
-    choices = cache.get(CHOICES_CACHE_KEY)
-    if choices is None:
-        choices = {
-            "logiciel": list(Software.objects.values_list("slug", "name")),
-            "service": list(ServiceKind.objects.values_list("slug", "name")),
-            "region": list(Territory.objects.regions().values_list("slug", "name")),
-            "label": list(Label.objects.values_list("slug", "name")),
-        }
-        cache.set(CHOICES_CACHE_KEY, choices, CHOICES_TIMEOUT)
-    return choices
+    shared (see core.shared) and forgotten by providers.signals whenever one changes."""
+    return shared(CHOICES_KEY, _build_choices, CHOICES_TIMEOUT)
+
+
+def _build_choices():
+    return {
+        "logiciel": list(Software.objects.values_list("slug", "name")),
+        "service": list(ServiceKind.objects.values_list("slug", "name")),
+        "region": list(Territory.objects.regions().values_list("slug", "name")),
+        "label": list(Label.objects.values_list("slug", "name")),
+    }
 
 
 def forget_reference_choices(**kwargs):
-    cache.delete(CHOICES_CACHE_KEY)
+    forget(CHOICES_KEY)
 
 
 class ProviderFilterSet(django_filters.FilterSet):
@@ -94,6 +96,9 @@ class ProviderFilterSet(django_filters.FilterSet):
     tri = django_filters.ChoiceFilter(
         label=_("Trier par"), choices=list(SORTS.items()), method="noop", empty_label=None
     )
+    litteral = django_filters.BooleanFilter(
+        label=_("Chercher les mots tels quels"), widget=forms.CheckboxInput, method="noop"
+    )
 
     class Meta:
         model = Provider
@@ -108,11 +113,22 @@ class ProviderFilterSet(django_filters.FilterSet):
         data = self._clean_data(data)
         if queryset is None:
             queryset = Provider.objects.published()
+        self.literal = data.get("litteral") == "on"
+        self.typed_query = data.get("q", "")
+        self.reading = read_query(
+            self.typed_query, literal=self.literal, with_place=not data.get("ou")
+        )
+        if self.reading.place is not None:  # « nextcloud lyon »: as if « Où ? » said Lyon
+            data = self._with_place_understood(data)
         super().__init__(data, queryset=queryset, **kwargs)
         for name, choices in self._choices.items():
             self.filters[name].extra["choices"] = choices
-        self.token_groups, self.widened = parse_query(data.get("q", ""))
-        self.place = resolve(data.get("ou", ""))
+        self.token_groups, self.widened = self.reading.token_groups, self.reading.widened
+        self.concepts = self.reading.concepts
+        if self.reading.place is not None and self.reading.place.territory is not None:
+            self.place = replace(self.reading.place, text=data["ou"], alternatives=[])
+        else:
+            self.place = resolve(data.get("ou", ""))
         if self.place.corrected and self.place.territory:
             self.notices.append(
                 _("Lieu « %(typed)s » introuvable tel quel : résultats pour %(place)s.")
@@ -128,6 +144,59 @@ class ProviderFilterSet(django_filters.FilterSet):
                 _("Recherche élargie : « %(typed)s » cherche aussi « %(meant)s ».")
                 % {"typed": typed, "meant": ", ".join(meant)}
             )
+
+    def _with_place_understood(self, data):
+        """The query with the place read in « Quoi ? » moved to « Où ? »."""
+        place = self.reading.place
+        understood = QueryDict(mutable=True)
+        if self.reading.rest:
+            understood["q"] = self.reading.rest
+        understood["ou"] = str(place.territory) if place.territory else self.reading.place_words
+        for key, values in data.lists():
+            if key not in {"q", "ou"}:
+                understood.setlist(key, values)
+        return understood
+
+    def understanding(self):
+        """How « Quoi ? » was read, for the page and the API: the place found in it and
+        the needs, products and categories recognised, with the programs they point to;
+        None when every word was read as a word."""
+        place = self.reading.place
+        if place is None and not self.concepts:
+            return None
+        return {
+            "text": self.typed_query,
+            "place": place.territory if place is not None else None,
+            "place_words": self.reading.place_words,
+            "concepts": [
+                {
+                    "typed": match.typed,
+                    "kinds": [concept.kind for concept in match.concepts],
+                    "names": [concept.name for concept in match.concepts],
+                    "sentence": _concept_sentence(match),
+                    "software": [
+                        {
+                            "slug": slug,
+                            "name": name,
+                            "query": self.query_string(logiciel=[slug]),
+                        }
+                        for _pk, slug, name in match.software
+                    ],
+                }
+                for match in self.concepts
+            ],
+            "literal_query": self.literal_query(),
+        }
+
+    def literal_query(self):
+        """The same search with « Quoi ? » read word by word, as typed."""
+        data = self.data.copy()
+        data.pop("page", None)
+        if self.reading.place is not None:
+            data.pop("ou", None)
+        data["q"] = self.typed_query
+        data["litteral"] = "on"
+        return data.urlencode()
 
     def _ignore(self, message):
         self.notices.append(message)
@@ -170,7 +239,7 @@ class ProviderFilterSet(django_filters.FilterSet):
                         )
                 if kept:
                     cleaned[key] = kept[:MAX_VALUES_PER_FILTER]
-            elif key in {"local", "disponible"}:
+            elif key in {"local", "disponible", "litteral"}:
                 value = values[0] if values else ""
                 if value in {"1", "on", "true", "oui"}:
                     cleaned[key] = "on"
@@ -200,8 +269,15 @@ class ProviderFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset, exclude=()):
         """Apply every filter except those named in `exclude` (used for facet counts)."""
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
-        if self.token_groups:
-            queryset = queryset.search(self.token_groups)
+        if self.token_groups or self.concepts:
+            queryset = queryset.search(
+                self.token_groups,
+                [
+                    [[pk for pk, _slug, _name in concept.software] for concept in match.concepts]
+                    for match in self.concepts
+                ],
+                self.reading.optional_groups,
+            )
         place = self.place.territory
         if place is not None:
             queryset = queryset.with_locality(place)
@@ -248,7 +324,7 @@ class ProviderFilterSet(django_filters.FilterSet):
         keys = []
         if self.place.territory is not None:
             keys.append("-locality")
-        if self.token_groups:
+        if self.token_groups or self.concepts:
             keys.append("-relevance")
         return queryset.order_by(*keys, "name", "pk")
 
@@ -340,6 +416,8 @@ class ProviderFilterSet(django_filters.FilterSet):
             return _("Installés sur place")
         if key == "disponible":
             return _("Accepte de nouveaux clients")
+        if key == "litteral":
+            return _("Mots pris tels quels")
         choices = dict(self._choices.get(key) or [])
         if key == "categorie":
             choices = dict(SoftwareCategory.choices)
@@ -368,3 +446,16 @@ class ProviderFilterSet(django_filters.FilterSet):
         values = list(self.data.getlist(key))
         values = [v for v in values if v != value] if value in values else [*values, value]
         return self.query_string(**{key: values})
+
+
+def _concept_sentence(match):
+    """« Zoom → logiciels libres équivalents », « facturation → logiciels pour Facturer »."""
+    concept = match.concepts[0]
+    if concept.kind == "product":
+        return _("%(typed)s → logiciels libres équivalents") % {"typed": match.typed}
+    if concept.kind == "need":
+        return _("%(typed)s → logiciels pour « %(need)s »") % {
+            "typed": match.typed,
+            "need": concept.name,
+        }
+    return _("%(typed)s → %(category)s") % {"typed": match.typed, "category": concept.name}

@@ -3,42 +3,73 @@ on known names widened to what they may mean ("nexcloud" also looks for "nextclo
 
 import re
 
-from django.core.cache import cache
-
+from core.shared import forget, shared
 from core.text import fold, search_tokens
-from offerings.models import ServiceKind, Software
+from offerings.models import (
+    CATEGORY_ALIASES,
+    Need,
+    ReplacedProduct,
+    ServiceKind,
+    Software,
+    SoftwareCategory,
+    lines,
+)
 from providers.models import Label, Provider
 
 from .sql import PREFIX
 
 _WORD = re.compile(r"\w+")
 MAX_QUERY_TOKENS = 8
-VOCABULARY_CACHE_KEY = "providers:search-vocabulary:v1"
+VOCABULARY_KEY = "providers:search-vocabulary:v2"
+DIRECTORY_WORDS_KEY = "providers:search-directory-words:v1"
 VOCABULARY_TIMEOUT = 300
 
 
-def vocabulary():
-    """Names people misspell, as {stem: word as written}: software, service kinds,
-    labels and the seat communes of published providers. Cached for a few minutes."""
-    words = cache.get(VOCABULARY_CACHE_KEY)
-    if words is None:
-        names = [
+def directory_words():
+    """Names the stored documents hold, as {stem: word as written}: software, service
+    kinds, labels and the seat communes of published providers (shared, see core.shared)."""
+    return shared(DIRECTORY_WORDS_KEY, _build_directory_words, VOCABULARY_TIMEOUT)
+
+
+def _build_directory_words():
+    return _stems_of(
+        [
             *Software.objects.values_list("name", flat=True),
             *ServiceKind.objects.values_list("name", flat=True),
             *Label.objects.values_list("name", flat=True),
             *Provider.objects.published().values_list("seat__name", flat=True).distinct(),
         ]
-        words = {}
-        for name in names:
-            for word in _WORD.findall(name):
-                for stem in search_tokens(word):
-                    words.setdefault(stem, word)
-        cache.set(VOCABULARY_CACHE_KEY, words, VOCABULARY_TIMEOUT)
+    )
+
+
+def vocabulary():
+    """Names people type and misspell: the directory's words, and those of the needs,
+    replaced products and categories of the catalogue (shared, see core.shared)."""
+    return shared(VOCABULARY_KEY, _build_vocabulary, VOCABULARY_TIMEOUT)
+
+
+def _build_vocabulary():
+    names = [
+        *(str(label) for label in SoftwareCategory.labels),
+        *(alias for aliases in CATEGORY_ALIASES.values() for alias in aliases),
+    ]
+    for model in (Need, ReplacedProduct):
+        for name, aliases in model.objects.values_list("name", "aliases"):
+            names += [name, *lines(aliases)]
+    return {**_stems_of(names), **directory_words()}
+
+
+def _stems_of(names):
+    words = {}
+    for name in names:
+        for word in _WORD.findall(name):
+            for stem in search_tokens(word):
+                words.setdefault(stem, word)
     return words
 
 
 def forget_vocabulary():
-    cache.delete(VOCABULARY_CACHE_KEY)
+    forget(VOCABULARY_KEY, DIRECTORY_WORDS_KEY)
 
 
 def _edit_distance(a, b, limit):
@@ -67,24 +98,35 @@ def widen(token, words):
     return [word for word in words if _edit_distance(token, word, limit) <= limit]
 
 
-def parse_query(text):
-    """Token groups for `text`, and the widenings applied as {typed word: [meant, …]}.
+def literal_groups(items):
+    """Token groups for `items`, [(stem, word as typed)…], and the widenings applied as
+    {typed word: [meant, …]}.
 
     A word the stemmer left whole may be unfinished, so it matches as a prefix
-    ("nextcl", "dolibar"); a word it shortened is complete and matches its stem
-    exactly ("sites" → "sit", which must not find "situé").
+    ("nextcl", "dolibar"), unless it is a whole known name: « Word » is not WordPress,
+    « Teams » not TeamSpeak. A word the stemmer shortened is complete and matches its
+    stem exactly ("sites" → "sit", which must not find "situé"), unless that stem is no
+    known name but starts one ("wordpres" → "wordpr", the start of WordPress).
     """
-    typed = {}
-    for word in _WORD.findall(text):
-        for stem in search_tokens(word):
-            typed.setdefault(stem, word)
-    tokens = search_tokens(text)[:MAX_QUERY_TOKENS]
-    words = vocabulary() if tokens else {}
+    words = vocabulary() if items else {}
     groups, widened = [], {}
-    for token in tokens:
+    for token, typed in items:
         alternatives = widen(token, words)
         if alternatives:
-            widened[typed.get(token, token)] = [words[stem] for stem in alternatives]
-        whole_word = fold(typed.get(token, token)) == token
-        groups.append([f"{token}{PREFIX}" if whole_word else token, *alternatives])
+            widened[typed] = [words[stem] for stem in alternatives]
+        # A stem that is no known name but starts one is unfinished too (« wordpres »).
+        unfinished = token not in words and (
+            fold(typed) == token or any(word.startswith(token) for word in words)
+        )
+        groups.append([f"{token}{PREFIX}" if unfinished else token, *alternatives])
     return groups, widened
+
+
+def parse_query(text):
+    """Token groups for `text` read word by word (see `literal_groups`)."""
+    items = []
+    for word in _WORD.findall(text):
+        for stem in search_tokens(word):
+            if stem not in (item[0] for item in items):
+                items.append((stem, word))
+    return literal_groups(items[:MAX_QUERY_TOKENS])

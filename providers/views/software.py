@@ -49,6 +49,8 @@ def software_detail(request, slug):
         "search_query": urlencode({"logiciel": software.slug}),
         "crumbs": [("Logiciels", reverse("offerings:software_list")), (software.name, None)],
         "labels": software.labels.all(),
+        "needs": software.needs.all(),
+        "replaces": software.replaces.all(),
         "structured_data": software_structured_data(request, software, listed[:LIST_LIMIT]),
     }
     return render(request, "offerings/software_detail.html", context)

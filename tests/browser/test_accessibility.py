@@ -11,6 +11,8 @@ PAGES = {
     "search-empty": "/prestataires/?q=Moodle&ou=Ouessant",
     "search-choice": "/prestataires/?ou=Saint-Denis",
     "search-notices": "/prestataires/?logiciel=inconnu&page=999",
+    "search-understood": "/prestataires/?q=remplacer+Zoom+%C3%A0+Toulouse",
+    "search-need-choice": "/prestataires/?q=nextcloud+saint-denis",
     "provider": "/prestataires/essonne-gestion-libre/",
     "software-list": "/logiciels/",
     "software": "/logiciels/dolibarr/",
