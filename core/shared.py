@@ -6,7 +6,9 @@ without unpickling it again on each request.
 still the current one, so a request costs one small cache read instead of unpickling a
 large structure (the 36,000 place names, the search lexicon). `forget(key)` starts a new
 generation: every process rebuilds or refetches on its next read, which is what makes
-invalidation work across several app servers sharing one cache.
+invalidation work across several app servers sharing one cache. With Django's default
+per-process memory cache, the other processes see a change only when the value expires
+(the `timeout`, ten minutes at most here).
 
 Written by hand: Django's cache has no process-level layer, and libraries that add one
 (cachetools and the like) know nothing of invalidation across processes.
@@ -33,6 +35,8 @@ def shared(key, build, timeout=600):
         # Unique across processes and restarts; the first process to add it wins.
         cache.add(_generation_key(key), f"{os.getpid()}-{next(_counter)}-{id(build)}", timeout)
         generation = cache.get(_generation_key(key))
+    if generation is None:  # a cache that keeps nothing (DummyCache): no memo either
+        return build()
     with _lock:
         kept = _local.get(key)
     if kept is not None and kept[0] == generation:

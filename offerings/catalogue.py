@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from core.text import slug_for
 
-from .models import Need, ReplacedProduct, Software, SoftwareCategory
+from .models import Need, ReplacedProduct, Software, SoftwareCategory, lines
 from .validators import validate_spdx_expression, validate_wikidata_id
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "data" / "catalogue.toml"
@@ -162,7 +162,7 @@ def _merge_term(model, entry, report):
     created = instance.pk is None
     values = {
         "name": entry["name"],
-        "aliases": "\n".join(entry.get("aliases", [])),
+        "aliases": "\n".join(lines("\n".join(entry.get("aliases", [])))),
         "on_home": bool(entry.get("home", False)),
     }
     before = [getattr(instance, name) for name in values], dict(instance.catalogue_values)
@@ -186,10 +186,16 @@ def _merge_software(entry, needs, products, report):
     for name in SOFTWARE_FIELDS:
         new = entry.get(name, EMPTY.get(name, ""))
         current = getattr(instance, name)
+        last = instance.catalogue_values.get(name, _MISSING)
         kept = _merge_value(instance, name, new, current, report, entry["name"])
         if kept != current or created:
             if name in ID_FIELDS and kept not in ("", None) and _id_taken(instance, name, kept):
                 report.conflicts.append(f"{entry['name']} : {name} {kept} déjà attribué")
+                # Not written: not remembered either, so that the next load tries again.
+                if last is _MISSING:
+                    instance.catalogue_values.pop(name, None)
+                else:
+                    instance.catalogue_values[name] = last
                 continue
             setattr(instance, name, kept)
             changed = True
@@ -208,7 +214,10 @@ def _merge_software(entry, needs, products, report):
         )
     changed |= stored != instance.catalogue_values
     if changed:
-        instance.full_clean(exclude=["slug", *ID_FIELDS])
+        try:
+            instance.full_clean(exclude=["slug", *ID_FIELDS])
+        except ValidationError as error:
+            raise CatalogueError(f"{entry['name']} : {'; '.join(error.messages)}") from None
         instance.save()
     for name, (current, kept) in current_relations.items():
         if current != kept:

@@ -86,7 +86,19 @@ def lines(text):
     return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
-class Need(SlugFromNameMixin, models.Model):
+class AliasesMixin:
+    """`aliases` holds other names, one per line, kept tidy whatever the browser sent."""
+
+    @property
+    def alias_list(self):
+        return lines(self.aliases)
+
+    def save(self, *args, **kwargs):
+        self.aliases = "\n".join(lines(self.aliases))
+        super().save(*args, **kwargs)
+
+
+class Need(AliasesMixin, SlugFromNameMixin, models.Model):
     """Something a small business or a town hall needs done, in its own words
     (« facturer », « partager des fichiers », « réunion à distance »)."""
 
@@ -112,12 +124,8 @@ class Need(SlugFromNameMixin, models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def alias_list(self):
-        return lines(self.aliases)
 
-
-class ReplacedProduct(SlugFromNameMixin, models.Model):
+class ReplacedProduct(AliasesMixin, SlugFromNameMixin, models.Model):
     """A proprietary product people want to leave (« Microsoft Excel », « Zoom »)."""
 
     name = models.CharField(_("nom"), max_length=120, unique=True)
@@ -141,10 +149,6 @@ class ReplacedProduct(SlugFromNameMixin, models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def alias_list(self):
-        return lines(self.aliases)
 
 
 class SoftwareQuerySet(models.QuerySet):

@@ -224,11 +224,14 @@ class ProviderQuerySet(models.QuerySet):
             )
         )
 
-    def offering(self, software=(), categories=(), services=()):
+    def offering(self, software=(), categories=(), services=(), software_ids=None):
         """Providers with one offering that matches all given criteria at once:
-        software slugs, software categories and service-kind slugs ("Dolibarr"
-        and "formation" means training on Dolibarr, not Dolibarr plus any training)."""
+        software slugs, software categories, service-kind slugs and, for a need or a
+        product the query named, the ids of its programs ("Dolibarr" and "formation"
+        means training on Dolibarr, not Dolibarr plus any training)."""
         offerings = Offering.objects.filter(provider=OuterRef("pk"))
+        if software_ids is not None:
+            offerings = offerings.filter(software__in=software_ids)
         if software:
             offerings = offerings.filter(software__slug__in=software)
         if categories:

@@ -1,5 +1,6 @@
 """Keep the providers' search fields in step with everything they are computed from."""
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -92,9 +93,16 @@ def reference_data_changed(sender, **kwargs):
 @receiver([post_save, post_delete], sender=ReplacedProduct)
 @receiver([post_save, post_delete], sender=Software)
 @receiver([post_save, post_delete], sender=ServiceKind)
+@receiver([post_save, post_delete], sender=Label)
 @receiver(m2m_changed, sender=Software.needs.through)
 @receiver(m2m_changed, sender=Software.replaces.through)
 def catalogue_changed(sender, **kwargs):
-    """The search's lexicon (needs, products, categories) and typo vocabulary follow."""
+    """The search's lexicon (needs, products, categories, literal names) and its typo
+    vocabulary follow, once the change is committed: forgotten earlier, another process
+    could rebuild them from the rows as they were."""
+    transaction.on_commit(forget_search_words)
+
+
+def forget_search_words():
     forget_lexicon()
     forget_vocabulary()

@@ -208,7 +208,11 @@ _CODE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 
 def may_be_place(text):
     """Whether `text` could name a place exactly (a territory's or a former commune's
-    name, a postal or INSEE code), answered from cached lists, without a query."""
+    name, a postal or INSEE code, a label as displayed), answered from cached lists,
+    without a query."""
+    hinted = _HINT.match(text)
+    if hinted and fold(hinted["name"]):  # a label as displayed: « Lyon (69) »
+        text = hinted["name"]
     folded = fold(text)
     if not folded:
         return False

@@ -24,6 +24,7 @@ from .data import DEMO_NOTICE, PROFILES
 SEED = 20_26
 BATCH = 1000
 PREFIX = "Prestataire fictif"
+SLUG = "prestataire-fictif-"
 
 
 def scale_demo(total, seed=SEED):
@@ -32,7 +33,13 @@ def scale_demo(total, seed=SEED):
     existing = Provider.objects.filter(is_demo=True).count()
     if existing >= total:
         return 0
-    rng = random.Random(seed + existing)
+    numbers = [
+        int(slug.rsplit("-", 1)[1])
+        for slug in Provider.objects.filter(slug__startswith=SLUG).values_list("slug", flat=True)
+        if slug.rsplit("-", 1)[1].isdigit()
+    ]
+    first = max(numbers, default=0)  # after the last one, even if some were deleted
+    rng = random.Random(seed + first)
     communes = list(
         Territory.objects.communes()
         .filter(population__gte=2000)
@@ -46,10 +53,10 @@ def scale_demo(total, seed=SEED):
     now = timezone.now()
     added = 0
     with transaction.atomic():
-        for start in range(existing, total, BATCH):
+        for start in range(first, first + total - existing, BATCH):
             rows = [
                 _provider(index, rng, communes, clusters, profiles, workforces, now)
-                for index in range(start, min(start + BATCH, total))
+                for index in range(start, min(start + BATCH, first + total - existing))
             ]
             created = Provider.objects.bulk_create([row[0] for row in rows])
             _relations(created, rows, rng, programs, kinds)
@@ -71,7 +78,7 @@ def _provider(index, rng, communes, clusters, profiles, workforces, now):
     area = rng.random()
     provider = Provider(
         name=name,
-        slug=f"prestataire-fictif-{index + 1}",
+        slug=f"{SLUG}{index + 1}",
         description=f"{description.format(name=name)}\n\n{DEMO_NOTICE}",
         website=f"https://{domain}",
         email=f"contact@{domain}",

@@ -291,11 +291,16 @@ class ProviderFilterSet(django_filters.FilterSet):
             key: data.get(key) for key in OFFERING_FILTERS if key not in exclude and data.get(key)
         }
         if offering_criteria:
-            queryset = queryset.offering(
-                software=offering_criteria.get("logiciel", ()),
-                categories=offering_criteria.get("categorie", ()),
-                services=offering_criteria.get("service", ()),
-            )
+            criteria = {
+                "software": offering_criteria.get("logiciel", ()),
+                "categories": offering_criteria.get("categorie", ()),
+                "services": offering_criteria.get("service", ()),
+            }
+            # « facturation » and service=formation: training on a program that invoices,
+            # one and the same offering, as for logiciel and service.
+            for match in self.concepts or [None]:
+                ids = match.software_ids if match is not None else None
+                queryset = queryset.offering(**criteria, software_ids=ids)
         for name in ("region", "effectif", "label"):
             if name not in exclude and data.get(name):
                 queryset = self.filters[name].filter(queryset, data[name])
@@ -361,6 +366,9 @@ class ProviderFilterSet(django_filters.FilterSet):
             if name == "service":
                 if data.get("logiciel"):
                     offerings = offerings.filter(software__slug__in=data["logiciel"])
+                if self.concepts:  # the services offered on the programs the query named
+                    named = {pk for match in self.concepts for pk in match.software_ids}
+                    offerings = offerings.filter(software__in=named)
                 field = "service_kinds__slug"
                 order = ("service_kinds__position",)
             else:

@@ -32,11 +32,12 @@ from offerings.models import (
     SoftwareCategory,
 )
 from providers.models import Label
+from territories.models import Level
 from territories.resolution import may_be_place, resolve
 
 from .query import MAX_QUERY_TOKENS, directory_words, literal_groups
 
-LEXICON_KEY = "providers:search-lexicon:v2"
+LEXICON_KEY = "providers:search-lexicon:v3"
 LEXICON_TIMEOUT = 600
 MAX_PLACE_WORDS = 5
 _WORD = re.compile(r"\w+")
@@ -178,6 +179,11 @@ def lexicon_stems():
     return shared(LEXICON_KEY, _build_lexicon, LEXICON_TIMEOUT)[1]
 
 
+def lexicon_words():
+    """Every folded word of the lexicon's phrases and literal names."""
+    return shared(LEXICON_KEY, _build_lexicon, LEXICON_TIMEOUT)[2]
+
+
 def forget_lexicon(**kwargs):
     forget(LEXICON_KEY)
 
@@ -206,7 +212,7 @@ def _build_lexicon():
     # What stays literal, as an empty entry: a program's name (« Jitsi Meet » is not
     # « Google Meet »), a label (« Qualiopi »), a kind of service and each of its words
     # (« support », « formation »), which the search matches as words and facets.
-    entries = {}
+    entries, words = {}, set()
     for name in ServiceKind.objects.values_list("name", flat=True):
         entries[stems(name)] = []
         entries.update({(stem,): [] for stem in stems(name)})
@@ -220,6 +226,7 @@ def _build_lexicon():
         # « Discuter en équipe (chat) » is also said « discuter en équipe » and « chat ».
         variants = [phrase, _PARENTHESES.sub(" ", phrase), *_PARENTHESES.findall(phrase)]
         for variant in variants:
+            words.update(fold(variant).split())
             key = stems(variant)
             if key and key not in literal:
                 found = entries.setdefault(key, [])
@@ -242,7 +249,9 @@ def _build_lexicon():
         concept = Concept("category", value, str(label), software_of(by_category[value]))
         for phrase in [str(label), *CATEGORY_ALIASES.get(value, [])]:
             add(phrase, concept)
-    return entries, frozenset(stem for key in entries for stem in key)
+    for key in literal:
+        words.update(key)
+    return entries, frozenset(stem for key in entries for stem in key), frozenset(words)
 
 
 @dataclass
@@ -286,33 +295,71 @@ def _segments(tokens, entries):
 
 
 def find_place(text, segments):
-    """A place named exactly at the end (else the start) of `text`, outside the phrases
-    the lexicon read (« formation en ligne » is not Ligné): (Resolution, the place as
-    typed, the rest of the text), or None. A place ambiguous but named exactly
-    (« Saint-Denis ») is returned too, so that the page can ask which one."""
-    words = [match.span() for match in _WORD.finditer(text)]
+    """A place named at the end (else the start) of `text`, outside the phrases the
+    lexicon read (« formation en ligne » is not Ligné): (Resolution, the place as typed,
+    the rest of the text), or None. A place ambiguous but named exactly (« Saint-Denis »)
+    is returned too, so that the page can ask which one.
+
+    A small commune whose name is a common word (Marches, École, Plan) is taken only
+    after « à », « près de », « sur »… : « marchés publics » stays words."""
+    words = [(match.span(), fold(match[0])) for match in _WORD.finditer(text)]
     protected = {
         (token.start, token.end)
         for window, found in segments
         if found is not None
         for token in window
     }
-    known_stems = lexicon_stems()
     for size in range(min(MAX_PLACE_WORDS, len(words)), 0, -1):
-        for chosen in (words[-size:], words[:size]):
-            if any(span in protected for span in chosen):
+        for first in (len(words) - size, 0):
+            chosen = words[first : first + size]
+            if any(span in protected for span, _word in chosen):
                 continue
-            start, end = chosen[0][0], chosen[-1][1]
-            candidate = text[start:end]
-            candidate_stems = set(stems(candidate))
-            if not candidate_stems or candidate_stems <= known_stems:
-                continue  # « ligne », « plan »: words of the lexicon before places
-            if not may_be_place(candidate):
-                continue
-            resolution = resolve(candidate, fuzzy=False)
-            if _named(resolution, candidate):
-                return resolution, candidate, _without_linking_words(text[:start], text[end:])
+            before = [word for _span, word in words[:first]]
+            start, end = chosen[0][0][0], chosen[-1][0][1]
+            if text[end : end + 1] == ")":  # a label as displayed: « Lyon (69) »
+                end += 1
+            variants = [(text[start:end], start, before, None)]
+            # « au Mans », « aux Sables-d'Olonne »: the article belongs to the name.
+            article = {"au": "Le ", "aux": "Les "}.get(before[-1]) if before else None
+            if article:
+                variants.append(
+                    (article + text[start:end], words[first - 1][0][0], before[:-1], article)
+                )
+            for variant, cut, words_before, prefix in variants:
+                chosen_words = [word for _span, word in chosen]
+                resolution = _place_named(variant, chosen_words, words_before, prefix)
+                if resolution is not None:
+                    return resolution, variant, _without_linking_words(text[:cut], text[end:])
     return None
+
+
+def _place_named(text, words, before, article):
+    """The Resolution of `text` if it names a place that may be taken from « Quoi ? »."""
+    if not may_be_place(text):
+        return None
+    resolution = resolve(text, fuzzy=False)
+    if not _named(resolution, text):
+        return None
+    if article or _DIGIT.search(text):  # « au Mans », « 69001 », « Lyon (69) »
+        return resolution
+    places = [resolution.territory] if resolution.territory else resolution.choices
+    if any(
+        place.level in (Level.REGION, Level.DEPARTEMENT) or (place.population or 0) >= SMALL_PLACE
+        for place in places
+    ):
+        return resolution
+    linked = bool(before) and (
+        before[-1] in _BEFORE_A_PLACE or (len(before) > 1 and before[-2] == "pres")
+    )
+    if linked and not set(words) <= lexicon_words():
+        return resolution
+    return None
+
+
+# A commune of fewer inhabitants may bear a common word's name: it needs « à » before it.
+SMALL_PLACE = 20_000
+_BEFORE_A_PLACE = frozenset(["a", "pres", "sur", "vers", "autour", "proche"])
+_DIGIT = re.compile(r"\d")
 
 
 # Words that link a need to its place (« … à Lyon », « … près de Lyon », « Lyon : … »).
@@ -321,6 +368,7 @@ _LINKING = frozenset(
         "a",
         "au",
         "aux",
+        "d",
         "de",
         "des",
         "du",
@@ -369,12 +417,12 @@ def read_query(text, *, literal=False, with_place=False):
     """The `Reading` of `text`. `with_place`: also look for a place in it."""
     reading = Reading(text=text, rest=text)
     entries = {} if literal else lexicon()
-    segments = _segments(_tokens(text, literal=literal), entries)
+    segments = _segments(_tokens(text, literal=literal)[:MAX_QUERY_TOKENS], entries)
     if with_place and not literal:
         found = find_place(text, segments)
         if found is not None:
             reading.place, reading.place_words, reading.rest = found
-            segments = _segments(_tokens(reading.rest), entries)
+            segments = _segments(_tokens(reading.rest)[:MAX_QUERY_TOKENS], entries)
     remaining = []
     for window, concepts in segments:
         if concepts:

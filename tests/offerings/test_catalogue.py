@@ -129,3 +129,36 @@ def test_the_shipped_catalogue_is_real_and_complete():
     report = load_catalogue()
     assert report.created == len(catalogue["software"])
     assert ReplacedProduct.objects.get(name="Zoom").alternatives.filter(name="Jitsi Meet").exists()
+
+
+def test_an_id_already_taken_is_not_written_and_tried_again_next_time(tmp_path):
+    holder = Software.objects.create(
+        name="Autre", category="autre", description="x", licence="MIT", sill_id=123
+    )
+    with_id = SMALL.replace('sources = ["https', 'sill_id = 123\nsources = ["https')
+    report = load_catalogue(write(tmp_path, with_id))
+    assert report.conflicts == ["Dolibarr : sill_id 123 déjà attribué"]
+    assert Software.objects.get(name="Dolibarr").sill_id is None
+    holder.sill_id = None  # the mistake is corrected
+    holder.save()
+    load_catalogue(write(tmp_path, with_id))
+    assert Software.objects.get(name="Dolibarr").sill_id == 123
+
+
+def test_aliases_saved_from_the_admin_are_not_taken_for_an_edit(tmp_path, admin_client):
+    load_catalogue(write(tmp_path))
+    need = Need.objects.get(slug="facturer")
+    response = admin_client.post(
+        f"/admin/offerings/need/{need.pk}/change/",
+        {
+            "name": "Facturer",
+            "slug": "facturer",
+            "aliases": "facturation\r\nfactures\r\n",
+            "on_home": "on",
+        },
+    )
+    assert response.status_code == 302
+    newer = SMALL.replace('aliases = ["facturation", "factures"]', 'aliases = ["facturation"]')
+    report = load_catalogue(write(tmp_path, newer))
+    assert report.kept == []
+    assert Need.objects.get(slug="facturer").alias_list == ["facturation"]

@@ -109,3 +109,11 @@ def test_the_demo_scales_to_many_searchable_fictional_providers(client):
     assert "0 prestataires fictifs ajoutés" in again.getvalue()
     call_command("load_demo", remove=True, stdout=io.StringIO())
     assert not Provider.objects.filter(is_demo=True).exists()
+
+
+def test_scaling_again_after_a_deletion_adds_new_providers():
+    call_command("load_demo", scale=80, stdout=io.StringIO())
+    Provider.objects.filter(slug="prestataire-fictif-3").delete()
+    call_command("load_demo", scale=80, stdout=(out := io.StringIO()))
+    assert "1 prestataires fictifs ajoutés" in out.getvalue()
+    assert Provider.objects.filter(slug="prestataire-fictif-13").exists()

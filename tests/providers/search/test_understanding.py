@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import strip_tags
 
-from offerings.models import Need, ReplacedProduct, SoftwareCategory
+from offerings.models import Need, ReplacedProduct, Software, SoftwareCategory
 from tests.factories import OfferingFactory, ProviderFactory, SoftwareFactory, commune
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +193,7 @@ def test_home_page_offers_an_entry_by_need_and_by_product(client, catalogue):
 
 def test_software_page_shows_needs_and_replaced_products(client, catalogue):
     page = html(client.get("/logiciels/jitsi-meet/"))
-    assert '<a href="/prestataires/?q=R%C3%A9union%20%C3%A0%20distance">réunion à distance</a>' in (
+    assert '<a href="/prestataires/?q=R%C3%A9union%20%C3%A0%20distance">Réunion à distance</a>' in (
         page
     )
     assert '<a href="/prestataires/?q=Zoom">Zoom</a>' in page
@@ -211,3 +211,51 @@ def test_reading_the_query_adds_no_query_per_result(client, catalogue):
     )
     assert count({"q": "facturation lyon"}) <= 10
     assert count({"q": "zoom"}) <= 10
+
+
+@pytest.mark.parametrize(
+    ("typed", "place", "rest"),
+    [
+        ("nextcloud gers", "Gers (32)", "nextcloud"),  # « gers » is also « gérer »'s stem
+        ("glpi la réunion", "La Réunion (974)", "glpi"),
+        ("nextcloud près d'Évry", "Évry-Courcouronnes (91)", "nextcloud"),
+        ("nextcloud au Mans", "Le Mans (72)", "nextcloud"),
+        ("Lyon (69) nextcloud", "Lyon (69)", "nextcloud"),
+        ("facturation 69001", "Lyon (69)", "facturation"),
+    ],
+)
+def test_places_are_read_the_way_people_write_them(client, catalogue, typed, place, rest):
+    data = client.get(URL, {"q": typed}).context["filterset"].data
+    assert (data["ou"], data["q"]) == (place, rest)
+
+
+@pytest.mark.parametrize(
+    "typed", ["marchés publics", "logiciel pour l'école", "gestion du bois", "plan de formation"]
+)
+def test_common_words_that_name_a_small_commune_stay_words(client, catalogue, typed):
+    assert client.get(URL, {"q": typed}).context["place"].territory is None
+
+
+def test_a_need_and_a_service_apply_to_one_and_the_same_offering(client, catalogue):
+    both = ProviderFactory(name="Dolibarr et formation Nextcloud", seat=commune("69123"))
+    OfferingFactory(provider=both, software=Software.objects.get(name="Dolibarr"))
+    OfferingFactory(
+        provider=both, software=Software.objects.get(name="Nextcloud"), kinds=["formation"]
+    )
+    trainer = ProviderFactory(name="Formation Dolibarr", seat=commune("69123"))
+    OfferingFactory(
+        provider=trainer, software=Software.objects.get(name="Dolibarr"), kinds=["formation"]
+    )
+    response = client.get(URL, {"q": "facturation", "service": "formation"})
+    assert names(response) == ["Formation Dolibarr"]
+
+
+def test_a_need_edited_in_the_admin_is_searched_once_saved(
+    client, catalogue, django_capture_on_commit_callbacks
+):
+    assert names(client.get(URL, {"q": "devis"})) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        need = Need.objects.get(name="Facturer")
+        need.aliases += "\ndevis"
+        need.save()
+    assert names(client.get(URL, {"q": "devis"})) == ["Facture Lyonnaise", "Gestion Évry"]
