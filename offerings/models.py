@@ -86,24 +86,35 @@ def lines(text):
     return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
-class AliasesMixin:
-    """`aliases` holds other names, one per line, kept tidy whatever the browser sent."""
+class CatalogueTerm(SlugFromNameMixin, models.Model):
+    """A word of the catalogue the search reads: its name, other ways to say it (one per
+    line, kept tidy whatever the browser sent), whether the home page offers it, and what
+    `load_catalogue` last wrote (see offerings.catalogue)."""
 
-    @property
-    def alias_list(self):
-        return lines(self.aliases)
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    catalogue_values = models.JSONField(default=dict, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
 
     def save(self, *args, **kwargs):
         self.aliases = "\n".join(lines(self.aliases))
         super().save(*args, **kwargs)
 
+    @property
+    def alias_list(self):
+        return lines(self.aliases)
 
-class Need(AliasesMixin, SlugFromNameMixin, models.Model):
+
+class Need(CatalogueTerm):
     """Something a small business or a town hall needs done, in its own words
     (« facturer », « partager des fichiers », « réunion à distance »)."""
 
-    name = models.CharField(_("nom"), max_length=120, unique=True)
-    slug = models.SlugField(_("slug"), max_length=140, unique=True)
     aliases = models.TextField(
         _("autres façons de le dire"),
         blank=True,
@@ -114,41 +125,27 @@ class Need(AliasesMixin, SlugFromNameMixin, models.Model):
         default=False,
         help_text=_("Listé dans « Vous cherchez un logiciel pour… » de la page d'accueil."),
     )
-    catalogue_values = models.JSONField(default=dict, editable=False)
 
-    class Meta:
+    class Meta(CatalogueTerm.Meta):
         verbose_name = _("besoin")
         verbose_name_plural = _("besoins")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
-class ReplacedProduct(AliasesMixin, SlugFromNameMixin, models.Model):
+class ReplacedProduct(CatalogueTerm):
     """A proprietary product people want to leave (« Microsoft Excel », « Zoom »)."""
 
-    name = models.CharField(_("nom"), max_length=120, unique=True)
-    slug = models.SlugField(_("slug"), max_length=140, unique=True)
     aliases = models.TextField(
-        _("autres noms"),
-        blank=True,
-        help_text=_("Un par ligne : « Excel », « MS Excel »…"),
+        _("autres noms"), blank=True, help_text=_("Un par ligne : « Excel », « MS Excel »…")
     )
     on_home = models.BooleanField(
         _("proposé en page d'accueil"),
         default=False,
         help_text=_("Listé dans « Vous utilisez… ? » de la page d'accueil."),
     )
-    catalogue_values = models.JSONField(default=dict, editable=False)
 
-    class Meta:
+    class Meta(CatalogueTerm.Meta):
         verbose_name = _("produit propriétaire remplacé")
         verbose_name_plural = _("produits propriétaires remplacés")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class SoftwareQuerySet(models.QuerySet):
