@@ -1,7 +1,7 @@
 """Keep the providers' search fields in step with everything they are computed from."""
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -62,11 +62,24 @@ def offering_kinds_changed(sender, instance, action, reverse, **kwargs):
         refresh_search_documents(ids)
 
 
+@receiver(pre_save, sender=Software)
+@receiver(pre_save, sender=ServiceKind)
+@receiver(pre_save, sender=Label)
+def remember_searched_name(sender, instance, raw=False, **kwargs):
+    """Only a name is part of the providers' search documents: note the one stored."""
+    if not raw and instance.pk is not None:
+        instance._stored_name = (
+            sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        )
+
+
 @receiver(post_save, sender=Software)
 @receiver(post_save, sender=ServiceKind)
 @receiver(post_save, sender=Label)
-def name_source_saved(sender, instance, created=False, raw=False, **kwargs):
-    if raw or created:
+def name_source_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    """A software, service kind or label renamed: refresh the documents of its providers
+    (a description, a category or a need changes none of them, and costs nothing)."""
+    if raw or created or getattr(instance, "_stored_name", None) == instance.name:
         return
     if sender is Software:
         ids = Provider.objects.filter(offerings__software=instance).values("pk")
