@@ -117,6 +117,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # browser tests start, can read the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
+# Cache: CACHE_URL, e.g. redis://cache:6379/0 (Redis or Valkey), shared by every app
+# server: rate limits and reference data then count and change as one. Default: memory
+# local to each process, enough for `make run` (see README, "Scaling").
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "annuaire"),
+            # A cache that does not answer must not hang a request: fail fast.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL non reconnu : {CACHE_URL!r} (redis://hôte:6379/0 ou locmem://)."
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A URL typed without scheme is taken as https:// (Django 6's default, adopted now).
 FORMS_URLFIELD_ASSUME_HTTPS = True

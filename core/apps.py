@@ -1,4 +1,9 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger("annuaire")
 
 
 class CoreConfig(AppConfig):
@@ -6,3 +11,12 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Outils communs"
+
+    def ready(self):
+        backend = settings.CACHES["default"]["BACKEND"]
+        if not settings.DEBUG and backend.endswith("LocMemCache"):
+            logger.warning(
+                "Cache local à chaque processus (CACHE_URL absent) : limites de requêtes et "
+                "données de référence comptées par processus ; avec plusieurs processus ou "
+                "serveurs, définissez CACHE_URL=redis://… (README, « Scaling »)."
+            )

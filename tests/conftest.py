@@ -1,6 +1,9 @@
 """Shared fixtures: the real territories (loaded once), the demo data, and the people
 of most stories: a superuser, the Île-de-France cluster and its moderator."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -101,7 +104,32 @@ def moderator_client(idf_moderator):
     return browser
 
 
+@pytest.fixture(scope="session")
+def project_root():
+    return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_url(request):
+    """A real Redis or Valkey server for the shared-cache tests (TEST_REDIS_URL, by default
+    the local one that .ci/run starts). Missing: skipped with a notice, or an error when
+    REQUIRE_REDIS=1."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+    except redis.RedisError as error:
+        reason = f"tests du cache partagé ignorés : pas de serveur Redis/Valkey à {url} ({error})"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 mais {reason}")
+        request.config.redis_skip_reason = reason
+        pytest.skip(reason)
+    return url
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    reason = getattr(config, "browser_skip_reason", None)
-    if reason:
-        terminalreporter.write_sep("!", f"ATTENTION : {reason}", yellow=True, bold=True)
+    for name in ("browser_skip_reason", "redis_skip_reason"):
+        reason = getattr(config, name, None)
+        if reason:
+            terminalreporter.write_sep("!", f"ATTENTION : {reason}", yellow=True, bold=True)

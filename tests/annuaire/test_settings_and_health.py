@@ -88,3 +88,21 @@ def test_production_serves_https_only_with_secure_cookies():
         "True",
         "django.core.mail.backends.smtp.EmailBackend",
     ], result.stderr
+
+
+def test_the_cache_comes_from_cache_url_and_a_bad_one_is_refused():
+    code = "import django; django.setup(); from django.conf import settings as s;" + (
+        "print(s.CACHES['default']['BACKEND'])"
+    )
+    env = {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "annuaire.settings"}
+    redis = run_django(code, {**env, "CACHE_URL": "redis://cache:6379/0"})
+    assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache", redis.stderr
+    bad = run_django(code, {**env, "CACHE_URL": "memcached://cache"})
+    assert bad.returncode != 0 and "CACHE_URL non reconnu" in bad.stderr
+
+
+def test_production_warns_at_start_when_the_cache_is_per_process():
+    result = run_django(["check"], {**PRODUCTION, "CACHE_URL": ""}, manage=True)
+    assert "Cache local à chaque processus (CACHE_URL absent)" in result.stderr
+    shared = run_django(["check"], {**PRODUCTION, "CACHE_URL": "redis://cache:6379/0"}, manage=True)
+    assert "Cache local" not in shared.stderr
