@@ -120,13 +120,3 @@ def literal_groups(items):
         )
         groups.append([f"{token}{PREFIX}" if unfinished else token, *alternatives])
     return groups, widened
-
-
-def parse_query(text):
-    """Token groups for `text` read word by word (see `literal_groups`)."""
-    items = []
-    for word in _WORD.findall(text):
-        for stem in search_tokens(word):
-            if stem not in (item[0] for item in items):
-                items.append((stem, word))
-    return literal_groups(items[:MAX_QUERY_TOKENS])

@@ -37,7 +37,7 @@ from territories.resolution import may_be_place, resolve
 
 from .query import MAX_QUERY_TOKENS, directory_words, literal_groups
 
-LEXICON_KEY = "providers:search-lexicon:v3"
+LEXICON_KEY = "providers:search-lexicon:v4"
 LEXICON_TIMEOUT = 600
 MAX_PLACE_WORDS = 5
 _WORD = re.compile(r"\w+")
@@ -111,8 +111,6 @@ FILLERS = frozenset(
     ]
 )
 
-KIND_LABELS = {"need": "besoin", "product": "produit", "category": "catégorie"}
-
 
 @dataclass(frozen=True)
 class Concept:
@@ -157,10 +155,6 @@ class Reading:
     place_words: str = ""
     rest: str = ""
 
-    @property
-    def is_empty(self):
-        return not self.token_groups and not self.concepts
-
 
 def stems(text):
     """The meaningful stems of `text`: search tokens without the request's filler words."""
@@ -174,14 +168,9 @@ def lexicon():
     return shared(LEXICON_KEY, _build_lexicon, LEXICON_TIMEOUT)[0]
 
 
-def lexicon_stems():
-    """Every stem of the lexicon's phrases."""
-    return shared(LEXICON_KEY, _build_lexicon, LEXICON_TIMEOUT)[1]
-
-
 def lexicon_words():
     """Every folded word of the lexicon's phrases and literal names."""
-    return shared(LEXICON_KEY, _build_lexicon, LEXICON_TIMEOUT)[2]
+    return shared(LEXICON_KEY, _build_lexicon, LEXICON_TIMEOUT)[1]
 
 
 def forget_lexicon(**kwargs):
@@ -251,7 +240,7 @@ def _build_lexicon():
             add(phrase, concept)
     for key in literal:
         words.update(key)
-    return entries, frozenset(stem for key in entries for stem in key), frozenset(words)
+    return entries, frozenset(words)
 
 
 @dataclass
