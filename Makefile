@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install lock check-deploy collectstatic clean
+.PHONY: run test lint format install lock check-deploy collectstatic clean bench bench-smoke
 
 $(VENV)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 ou plus récent est requis (PYTHON=python3.12 make …).")'
@@ -56,6 +56,18 @@ lock: install
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=annuaire.example $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The benchmark (bench/README.md): gunicorn with production settings on PostgreSQL, driven by
+# wrk (Debian's package, installed here when missing and run as root), /robots.txt as the
+# floor in the same run; JSON results in bench/results/. BENCH_ARGS="--providers 2000 …".
+bench: install
+	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk >/dev/null \
+		|| { echo "wrk manque : apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# What CI runs: every URL of the mix for a second each on the demo data, no thresholds.
+bench-smoke:
+	$(MAKE) --no-print-directory bench BENCH_ARGS="--smoke --database $${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/annuaire_bench_smoke} $(BENCH_ARGS)"
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .test-db.sqlite3*

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+if env_bool("BENCH_QUERY_COUNT", False):  # make bench only: SQL queries per response
+    MIDDLEWARE.insert(0, "annuaire.bench.QueryCountMiddleware")
 
 ROOT_URLCONF = "annuaire.urls"
 

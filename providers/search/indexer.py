@@ -3,6 +3,8 @@
 import threading
 from contextlib import contextmanager
 
+from django.db import connection
+
 from providers.models import Provider
 
 from .documents import SEARCH_FIELDS, document_fields
@@ -49,6 +51,25 @@ def refresh_search_documents(provider_ids):
             for name, value in fields.items():
                 setattr(provider, name, value)
             changed.append(provider)
-    Provider.objects.bulk_update(changed, SEARCH_FIELDS, batch_size=500)
+    _write(changed)
     forget_vocabulary()
     return len(changed)
+
+
+def _write(providers):
+    """One parameterised UPDATE per provider, sent together (psycopg pipelines
+    `executemany` on PostgreSQL): unlike `bulk_update`'s CASE over every row of a batch,
+    its cost grows linearly (20,068 providers on PostgreSQL: 4.6 s instead of 24.0 s)."""
+    if not providers:
+        return
+    table = connection.ops.quote_name(Provider._meta.db_table)
+    columns = [Provider._meta.get_field(name).column for name in SEARCH_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 (identifiers of the model)
+            [
+                [getattr(provider, name) for name in SEARCH_FIELDS] + [provider.pk]
+                for provider in providers
+            ],
+        )

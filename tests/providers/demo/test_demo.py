@@ -90,30 +90,3 @@ def test_remove_demo_keeps_real_listings():
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", remove=True, stdout=io.StringIO())
     assert list(Provider.objects.all()) == [real]
-
-
-def test_the_demo_scales_to_many_searchable_fictional_providers(client):
-    out = io.StringIO()
-    call_command("load_demo", scale=300, stdout=out)
-    assert "232 prestataires fictifs ajoutés (300 en tout)" in out.getvalue()
-    assert Provider.objects.filter(is_demo=True).count() == 300
-    scaled = Provider.objects.filter(name__startswith="Prestataire fictif")
-    assert scaled.filter(offerings__isnull=True).count() == 0
-    assert scaled.exclude(search_document="").count() == 232
-    assert all(
-        "Entreprise fictive" in text for text in scaled.values_list("description", flat=True)
-    )
-    found = client.get("/prestataires/", {"q": "Prestataire fictif 7"}).context["page"]
-    assert found.paginator.count >= 1
-    call_command("load_demo", scale=300, stdout=(again := io.StringIO()))
-    assert "0 prestataires fictifs ajoutés" in again.getvalue()
-    call_command("load_demo", remove=True, stdout=io.StringIO())
-    assert not Provider.objects.filter(is_demo=True).exists()
-
-
-def test_scaling_again_after_a_deletion_adds_new_providers():
-    call_command("load_demo", scale=80, stdout=io.StringIO())
-    Provider.objects.filter(slug="prestataire-fictif-3").delete()
-    call_command("load_demo", scale=80, stdout=(out := io.StringIO()))
-    assert "1 prestataires fictifs ajoutés" in out.getvalue()
-    assert Provider.objects.filter(slug="prestataire-fictif-13").exists()
