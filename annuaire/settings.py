@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag, 304 Not Modified
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -133,12 +134,24 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+    # Rendered pages (core.pagecache) in the same server, under their own prefix; Redis
+    # bounds them by their timeout (and its maxmemory policy, see README « Scaling »).
+    CACHES["pages"] = {
+        **CACHES["default"],
+        "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + "-pages",
+    }
 elif CACHE_URL in ("", "locmem://"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        # At most 300 pages of ≈ 40 KB per process.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        },
     }
 else:
     raise ImproperlyConfigured(
@@ -262,3 +275,10 @@ LINK_REQUESTS_PER_HOUR = env_int("LINK_REQUESTS_PER_HOUR", 5)
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 10)
 EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 60)
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
+# Anonymous public pages kept rendered in the cache (core.pagecache), forgotten whenever a
+# listing or reference data changes; 0 turns it off (make bench measures both).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# Counts over the published listings (facets, totals of home, software and territory pages)
+# kept in the cache under the same generation; LISTING_COUNTS_CACHE=0 computes them on each
+# request (make bench measures both).
+LISTING_COUNTS_CACHE = env_bool("LISTING_COUNTS_CACHE", True)

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_page
 from django.views.generic import TemplateView
 
+from core.pagecache import cache_public_page
 from opendata import urls as opendata_urls
 from opendata.sitemaps import SITEMAPS
 from providers import urls as providers_urls
@@ -43,13 +43,13 @@ urlpatterns = [
     path("robots.txt", views.robots, name="robots"),
     path(
         "sitemap.xml",
-        cache_page(3600)(sitemap_views.index),
+        cache_public_page(max_age=3600)(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        cache_page(3600)(sitemap_views.sitemap),
+        cache_public_page(params=("p",), max_age=3600)(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

@@ -1,7 +1,6 @@
 """The site's own pages: home, robots.txt, error pages and the health probe."""
 
 from django.db import DatabaseError, connection
-from django.db.models import Count
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -9,24 +8,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from core.counting import count_distinct
+from core.pagecache import cache_public_page, listing_counts
 from offerings.models import Need, ReplacedProduct, Software, SoftwareCategory
 from providers.models import Provider
 from territories.models import Territory
 
 
+def _home_counts():
+    published = Provider.objects.published()
+    by_category = count_distinct(published, "pk", "offerings__software__category")
+    categories = {category: count for (category,), count in by_category.items()}
+    return published.count(), categories, published.count_by_region()
+
+
 @require_safe
+@cache_public_page()
 def home(request):
     """Search form, browsing by software category and by région, with counts."""
-    published = Provider.objects.published()
-    category_counts = dict(
-        published.filter(offerings__software__category__isnull=False)
-        .values_list("offerings__software__category")
-        .annotate(count=Count("pk", distinct=True))
-        .values_list("offerings__software__category", "count")
-    )
-    region_counts = published.count_by_region()
+    provider_count, category_counts, region_counts = listing_counts("home", _home_counts)
     context = {
-        "provider_count": published.count(),
+        "provider_count": provider_count,
         "categories": [
             (value, label, category_counts[value])
             for value, label in SoftwareCategory.choices

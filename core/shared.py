@@ -16,6 +16,7 @@ Written by hand: Django's cache has no process-level layer, and libraries that a
 
 import itertools
 import os
+import secrets
 import threading
 
 from django.core.cache import cache
@@ -29,25 +30,33 @@ def _generation_key(key):
     return f"{key}:generation"
 
 
-def shared(key, build, timeout=600):
-    generation = cache.get(_generation_key(key))
-    if generation is None:
+def generation(key, timeout=600):
+    """The current generation of `key`, started now if there is none; None when the cache
+    keeps nothing (DummyCache)."""
+    current = cache.get(_generation_key(key))
+    if current is None:
         # Unique across processes and restarts; the first process to add it wins.
-        cache.add(_generation_key(key), f"{os.getpid()}-{next(_counter)}-{id(build)}", timeout)
-        generation = cache.get(_generation_key(key))
-    if generation is None:  # a cache that keeps nothing (DummyCache): no memo either
+        unique = f"{os.getpid()}-{next(_counter)}-{secrets.token_hex(4)}"
+        cache.add(_generation_key(key), unique, timeout)
+        current = cache.get(_generation_key(key))
+    return current
+
+
+def shared(key, build, timeout=600):
+    generation_now = generation(key, timeout)
+    if generation_now is None:  # a cache that keeps nothing (DummyCache): no memo either
         return build()
     with _lock:
         kept = _local.get(key)
-    if kept is not None and kept[0] == generation:
+    if kept is not None and kept[0] == generation_now:
         return kept[1]
-    value_key = f"{key}:{generation}"
+    value_key = f"{key}:{generation_now}"
     value = cache.get(value_key)
     if value is None:
         value = build()
         cache.set(value_key, value, timeout)
     with _lock:
-        _local[key] = (generation, value)
+        _local[key] = (generation_now, value)
     return value
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.counting import count_distinct
 from core.publication import visible_publicly_q
 from core.slugs import SlugFromNameMixin
 from core.text import clean_text
@@ -259,20 +260,27 @@ class OfferingQuerySet(models.QuerySet):
 
     def providers_per_software(self):
         """Rows {software__slug, software__name, count}: providers per software, most first."""
-        return (
-            self.values("software__slug", "software__name")
-            .annotate(count=models.Count("provider", distinct=True))
-            .order_by("-count", "software__name")
-        )
+        counts = count_distinct(self, "provider_id", "software__slug", "software__name")
+        rows = [
+            {"software__slug": slug, "software__name": name, "count": count}
+            for (slug, name), count in counts.items()
+        ]
+        return sorted(rows, key=lambda row: (-row["count"], row["software__name"]))
 
     def providers_per_service(self):
         """Rows {service_kinds__slug, service_kinds__name, count}, in display order."""
-        return (
-            self.filter(service_kinds__isnull=False)
-            .values("service_kinds__slug", "service_kinds__name")
-            .annotate(count=models.Count("provider", distinct=True))
-            .order_by("service_kinds__position")
+        counts = count_distinct(
+            self,
+            "provider_id",
+            "service_kinds__slug",
+            "service_kinds__name",
+            "service_kinds__position",
         )
+        rows = [
+            {"service_kinds__slug": slug, "service_kinds__name": name, "count": count, "at": at}
+            for (slug, name, at), count in counts.items()
+        ]
+        return sorted(rows, key=lambda row: (row["at"], row["service_kinds__name"]))
 
 
 class Offering(models.Model):

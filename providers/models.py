@@ -522,7 +522,7 @@ class Provider(models.Model):
     def public_email(self):
         """The contact address, when the company chose to publish it; "" otherwise.
         Every public output (page, JSON-LD, downloads, API) shows this, never `email`."""
-        return self.email if self.email and self.show_email else ""
+        return public_email(self.email, self.show_email)
 
     def mark_verified(self, when=None):
         """Someone vouched for the listing (a moderator's approval, the owner's « toujours
@@ -553,6 +553,41 @@ class Provider(models.Model):
     @property
     def website_domain(self):
         return website_domain(self.website, keep_www=True)
+
+
+def public_email(email, show_email):
+    """The one rule: an address is public only when the company chose to show it."""
+    return email if email and show_email else ""
+
+
+class FacetKind(models.TextChoices):
+    SOFTWARE = "s", _("logiciel")
+    SERVICE = "k", _("type de service")
+    LABEL = "l", _("label")
+
+
+class SearchFacet(models.Model):
+    """One program, kind of service or label a provider is counted under in the search's
+    facets: one narrow row per (provider, value), written with the provider's search
+    document (providers.search.indexer). Counting these rows replaces joining offerings,
+    their services and labels on every search (18,000 published providers: ≈ 120,000 rows
+    counted in one pass instead of three joins of up to 115,000 rows)."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="search_facets", db_index=False
+    )
+    kind = models.CharField(max_length=1, choices=FacetKind.choices)
+    value = models.PositiveIntegerField()  # the software, service kind or label id
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "kind", "value"], name="search_facet_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider_id} {self.kind}{self.value}"
 
 
 class ReviewStatus(models.TextChoices):

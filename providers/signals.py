@@ -5,10 +5,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django.utils import timezone
 
+from core.pagecache import forget_pages
 from offerings.models import Need, Offering, ReplacedProduct, ServiceKind, Software
 from territories.signals import territories_renamed
 
-from .models import Label, Provider
+from .models import Cluster, Label, Provider
 from .search.filters import forget_reference_choices
 from .search.indexer import refresh_search_documents
 from .search.query import forget_vocabulary
@@ -119,3 +120,27 @@ def catalogue_changed(sender, **kwargs):
 def forget_search_words():
     forget_lexicon()
     forget_vocabulary()
+
+
+@receiver([post_save, post_delete], sender=Provider)
+@receiver([post_save, post_delete], sender=Offering)
+@receiver([post_save, post_delete], sender=Cluster)
+@receiver([post_save, post_delete], sender=Need)
+@receiver([post_save, post_delete], sender=ReplacedProduct)
+@receiver([post_save, post_delete], sender=Software)
+@receiver([post_save, post_delete], sender=ServiceKind)
+@receiver([post_save, post_delete], sender=Label)
+@receiver(m2m_changed, sender=Provider.labels.through)
+@receiver(m2m_changed, sender=Provider.service_areas.through)
+@receiver(m2m_changed, sender=Offering.service_kinds.through)
+@receiver(m2m_changed, sender=Software.needs.through)
+@receiver(m2m_changed, sender=Software.replaces.through)
+@receiver(territories_renamed)
+def public_pages_changed(sender, raw=False, **kwargs):
+    """A listing, its offerings or what pages show of the catalogue changed: the rendered
+    pages kept for anonymous visitors (core.pagecache) are forgotten now, for this
+    transaction's own reads, and again once it is committed: in between, another process
+    could have cached a page from the rows as they were."""
+    if not raw:
+        forget_pages()
+        transaction.on_commit(forget_pages)

@@ -24,10 +24,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Reference-data caches (filter choices, search vocabulary) start empty in each test."""
-    from django.core.cache import cache
+    """Reference-data caches (filter choices, search vocabulary) and rendered pages start
+    empty in each test."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["pages"].clear()
+
+
+@pytest.fixture
+def uncached_pages(settings):
+    """Every page rendered and counted afresh, as its first visitor gets it (query budgets)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.LISTING_COUNTS_CACHE = False
 
 
 @pytest.fixture(scope="module")

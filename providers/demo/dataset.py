@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from offerings.models import Offering, ServiceKind, Software
-from providers.models import Cluster, Label, Provider, Status, Workforce
+from providers.models import Cluster, Label, Provider, SearchFacet, Status, Workforce
 from providers.search.indexer import refresh_search_documents
 from territories.models import Territory
 
@@ -163,6 +163,7 @@ def _compact():
             Offering.service_kinds.through,
             Provider.service_areas.through,
             Provider.labels.through,
+            SearchFacet,
         )
     )
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (FULL, ANALYZE)"
@@ -185,6 +186,7 @@ def remove_dataset():
         Offering: "provider_id__in",
         Provider.service_areas.through: "provider_id__in",
         Provider.labels.through: "provider_id__in",
+        SearchFacet: "provider_id__in",
     }
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]

@@ -7,6 +7,7 @@ Bad input never fails: values are cleaned (control characters, length), unknown
 values and parameters are dropped, and `notices` says what was ignored.
 """
 
+import json
 from dataclasses import replace
 
 import django_filters
@@ -15,10 +16,12 @@ from django.db.models import Count, F
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from core.counting import count_distinct
+from core.pagecache import listing_counts
 from core.shared import forget, shared
 from core.text import clean_text
 from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
-from providers.models import Label, Provider, Workforce
+from providers.models import FacetKind, Label, Provider, SearchFacet, Workforce
 from territories.models import Territory
 from territories.resolution import resolve
 
@@ -26,6 +29,13 @@ from .understanding import read_query
 
 CHOICES_KEY = "providers:filter-choices:v2"
 CHOICES_TIMEOUT = 600
+FACET_SLUGS_KEY = "providers:facet-slugs:v1"
+# The facets counted from SearchFacet rows, and their kind there.
+FACET_KINDS = {
+    "logiciel": FacetKind.SOFTWARE,
+    "service": FacetKind.SERVICE,
+    "label": FacetKind.LABEL,
+}
 MAX_TEXT = {"q": 200, "ou": 120}
 MAX_VALUES_PER_FILTER = 20
 PAGE_SIZES = (20, 50, 100)
@@ -62,8 +72,21 @@ def _build_choices():
     }
 
 
+def facet_slugs():
+    """{facet kind: {id: slug}}: how SearchFacet rows read as facet values."""
+    return shared(FACET_SLUGS_KEY, _build_facet_slugs, CHOICES_TIMEOUT)
+
+
+def _build_facet_slugs():
+    return {
+        FacetKind.SOFTWARE: dict(Software.objects.values_list("pk", "slug")),
+        FacetKind.SERVICE: dict(ServiceKind.objects.values_list("pk", "slug")),
+        FacetKind.LABEL: dict(Label.objects.values_list("pk", "slug")),
+    }
+
+
 def forget_reference_choices(**kwargs):
-    forget(CHOICES_KEY)
+    forget(CHOICES_KEY, FACET_SLUGS_KEY)
 
 
 class ProviderFilterSet(django_filters.FilterSet):
@@ -337,21 +360,29 @@ class ProviderFilterSet(django_filters.FilterSet):
 
     def facet_counts(self):
         """[{name, title, rows: [{value, label, count, selected, query}]}]. Each facet's
-        counts apply every other active filter; one query per facet."""
+        counts apply every other active filter. Also sets `result_count`."""
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        # The same for every page, page size and sort of one search: kept with the listings.
+        state = json.dumps(
+            {key: value for key, value in data.items() if key != "tri"},
+            sort_keys=True,
+            default=str,
+        )
+        counts, self.result_count = listing_counts(
+            f"search-facets:{state}", lambda: self._counts(data)
+        )
         facets = []
         for name, title in FACETS:
             selected = list(data.get(name) or [])
-            base = self.filter_queryset(self.queryset.all(), exclude={name})
-            counts = dict(self._count(name, base, data))
             labels = dict(Workforce.choices if name == "effectif" else self._choices[name])
-            values = [value for value in counts if counts[value]]
-            values += [value for value in selected if value not in counts]
+            found = counts[name]
+            values = [value for value in found if found[value]]
+            values += [value for value in selected if value not in found]
             rows = [
                 {
                     "value": value,
                     "label": labels.get(value, value),
-                    "count": counts.get(value, 0),
+                    "count": found.get(value, 0),
                     "selected": value in selected,
                     "query": self.toggle_query(name, value),
                 }
@@ -360,40 +391,112 @@ class ProviderFilterSet(django_filters.FilterSet):
             facets.append({"name": name, "title": title, "rows": rows})
         return facets
 
-    def _count(self, name, base, data):
-        if name in ("logiciel", "service"):
-            offerings = Offering.objects.filter(provider__in=base.values("pk"))
-            if name == "service":
-                if data.get("logiciel"):
-                    offerings = offerings.filter(software__slug__in=data["logiciel"])
-                if self.concepts:  # the services offered on the programs the query named
-                    named = {pk for match in self.concepts for pk in match.software_ids}
-                    offerings = offerings.filter(software__in=named)
-                field = "service_kinds__slug"
-                order = ("service_kinds__position",)
-            else:
-                if data.get("service"):
-                    offerings = offerings.filter(service_kinds__slug__in=data["service"])
-                field = "software__slug"
-                order = ("-count", "software__name")
-            if data.get("categorie"):
-                offerings = offerings.filter(software__category__in=data["categorie"])
-            rows = (
-                offerings.values(field)
-                .annotate(count=Count("provider", distinct=True))
-                .order_by(*order)
-            )
-            return [(row[field], row["count"]) for row in rows if row[field]]
-        field = {"region": "seat__region__slug", "effectif": "workforce", "label": "labels__slug"}[
-            name
-        ]
-        rows = (
-            base.order_by()
-            .values(field)
-            .annotate(count=Count("pk", distinct=True))
-            .order_by("-count", field)
+    result_count = None
+
+    def _counts(self, data):
+        """({facet: {value: providers}}, number of results), facets in display order, in as
+        few queries as the active
+        filters allow. A facet counts the results of every *other* filter, so a facet whose
+        own filter is inactive counts over the results themselves. Over those, one grouped
+        query gives the région and effectif facets and the number of results (a provider
+        has one seat and one effectif); the others count (provider, value) pairs made
+        distinct first, which PostgreSQL hashes where COUNT(DISTINCT) sorted on disk."""
+        results = self.filter_queryset(self.queryset.all())
+
+        def base(name):
+            if not data.get(name):
+                return results
+            return self.filter_queryset(self.queryset.all(), exclude={name})
+
+        over_results = self._seat_and_workforce(results)
+        seats = over_results
+        if data.get("region"):
+            seats = self._seat_and_workforce(base("region"))
+        workforces = over_results
+        if data.get("effectif"):
+            workforces = self._seat_and_workforce(base("effectif"))
+        # From the SearchFacet rows where they answer (one query for every such facet whose
+        # own filter is inactive), from offerings where a program or category filter must
+        # pick which offerings count.
+        answered = {
+            "logiciel": not data.get("service") and not data.get("categorie"),
+            "service": not data.get("logiciel") and not data.get("categorie") and not self.concepts,
+            "label": True,
+        }
+        pairs = self._facet_rows(
+            results, [name for name in FACET_KINDS if answered[name] and not data.get(name)]
         )
-        return [(row[field], row["count"]) for row in rows if row[field]]
+        for name in FACET_KINDS:
+            if name not in pairs:
+                pairs[name] = (
+                    self._facet_rows(base(name), [name])[name]
+                    if answered[name]
+                    else self._pairs(name, base(name), data)
+                )
+        names = dict(self._choices["logiciel"])
+        position = {slug: index for index, (slug, _name) in enumerate(self._choices["service"])}
+        counts = {
+            "logiciel": _ordered(
+                pairs["logiciel"], key=lambda value, count: (-count, names.get(value, value))
+            ),
+            "service": _ordered(
+                pairs["service"], key=lambda value, count: position.get(value, len(position))
+            ),
+            "region": _ordered(_summed(seats, 0)),
+            "effectif": _ordered(_summed(workforces, 1)),
+            "label": _ordered(pairs["label"]),
+        }
+        return counts, sum(over_results.values())
+
+    @staticmethod
+    def _seat_and_workforce(queryset):
+        """{(région slug, effectif): providers} in one grouped query."""
+        rows = (
+            queryset.order_by()
+            .values_list("seat__region__slug", "workforce")
+            .annotate(count=Count("pk"))
+        )
+        return {(region, workforce): count for region, workforce, count in rows}
+
+    @staticmethod
+    def _facet_rows(base, names):
+        """{facet: {slug: providers}} of these facets over `base`, in one query."""
+        if not names:
+            return {}
+        kinds = {FACET_KINDS[name]: name for name in names}
+        rows = (
+            SearchFacet.objects.filter(provider__in=base.values("pk"), kind__in=kinds)
+            .values_list("kind", "value")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        slugs = facet_slugs()
+        counts = {name: {} for name in names}
+        for kind, value, count in rows:
+            slug = slugs[kind].get(value)
+            if slug is not None:
+                counts[kinds[kind]][slug] = count
+        return counts
+
+    def _pairs(self, name, base, data):
+        """{slug: providers} of the program or service facet counted over the offerings
+        that the program, service and category filters pick (« formation » on Dolibarr)."""
+        offerings = Offering.objects.filter(provider__in=base.values("pk"))
+        if name == "service":
+            if data.get("logiciel"):
+                offerings = offerings.filter(software__slug__in=data["logiciel"])
+            if self.concepts:  # the services offered on the programs the query named
+                named = {pk for match in self.concepts for pk in match.software_ids}
+                offerings = offerings.filter(software__in=named)
+            field = "service_kinds__slug"
+        else:
+            if data.get("service"):
+                offerings = offerings.filter(service_kinds__slug__in=data["service"])
+            field = "software__slug"
+        if data.get("categorie"):
+            offerings = offerings.filter(software__category__in=data["categorie"])
+        counts = count_distinct(offerings, "provider_id", field)
+        return {value: count for (value,), count in counts.items()}
 
     # Active filters, as removable chips --------------------------------------
 
@@ -467,3 +570,16 @@ def _concept_sentence(match):
             "need": concept.name,
         }
     return _("%(typed)s → %(category)s") % {"typed": match.typed, "category": concept.name}
+
+
+def _ordered(counts, key=lambda value, count: (-count, value)):
+    return dict(sorted(counts.items(), key=lambda item: key(*item)))
+
+
+def _summed(grouped, position):
+    """{value: providers} of one member of the keys of `grouped` ({(région, effectif): n})."""
+    totals = {}
+    for key, count in grouped.items():
+        if key[position]:
+            totals[key[position]] = totals.get(key[position], 0) + count
+    return totals

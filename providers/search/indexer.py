@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from providers.models import Provider
+from providers.models import FacetKind, Provider, SearchFacet
 
 from .documents import SEARCH_FIELDS, document_fields
 from .query import forget_vocabulary
@@ -45,15 +45,53 @@ def refresh_search_documents(provider_ids):
         .with_offerings()
     )
     changed = []
+    facets = {}
     for provider in providers:
         fields = document_fields(provider)
         if any(getattr(provider, name) != value for name, value in fields.items()):
             for name, value in fields.items():
                 setattr(provider, name, value)
             changed.append(provider)
+        facets[provider.pk] = facet_values(provider)
     _write(changed)
+    _write_facets(facets)
     forget_vocabulary()
     return len(changed)
+
+
+def facet_values(provider):
+    """{(kind, id)}: what `provider` is counted under in the search's facets, from its
+    prefetched offerings and labels."""
+    offerings = list(provider.offerings.all())
+    return (
+        {(FacetKind.SOFTWARE, offering.software_id) for offering in offerings}
+        | {
+            (FacetKind.SERVICE, kind.pk)
+            for offering in offerings
+            for kind in offering.service_kinds.all()
+        }
+        | {(FacetKind.LABEL, label.pk) for label in provider.labels.all()}
+    )
+
+
+def _write_facets(wanted, chunk=1000):
+    """Rewrite the facet rows of the providers whose values changed, and only those (a
+    renamed program changes no id: nothing is written)."""
+    ids = list(wanted)
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        stored = {pk: set() for pk in part}
+        rows = SearchFacet.objects.filter(provider_id__in=part)
+        for provider_id, kind, value in rows.values_list("provider_id", "kind", "value"):
+            stored[provider_id].add((kind, value))
+        stale = [pk for pk in part if stored[pk] != wanted[pk]]
+        if stale:
+            SearchFacet.objects.filter(provider_id__in=stale).delete()
+            SearchFacet.objects.bulk_create(
+                SearchFacet(provider_id=pk, kind=kind, value=value)
+                for pk in stale
+                for kind, value in sorted(wanted[pk])
+            )
 
 
 def _write(providers):

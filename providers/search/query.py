@@ -3,6 +3,9 @@ on known names widened to what they may mean ("nexcloud" also looks for "nextclo
 
 import re
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from core.shared import forget, shared
 from core.text import fold, search_tokens
 from offerings.models import (
@@ -72,30 +75,17 @@ def forget_vocabulary():
     forget(VOCABULARY_KEY, DIRECTORY_WORDS_KEY)
 
 
-def _edit_distance(a, b, limit):
-    """Optimal string alignment distance, or limit + 1 when it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2, previous = None, list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = char_a != char_b
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 def widen(token, words):
-    """Names `token` may be a typo of (empty when it already starts a known name)."""
+    """Names `token` may be a typo of (empty when it already starts a known name): those
+    within one edit (tokens under 7 letters) or two, a swap of neighbours counting as one
+    (optimal string alignment), in the vocabulary's order."""
     if len(token) < 4 or token.isdigit() or any(word.startswith(token) for word in words):
         return []
     limit = 1 if len(token) < 7 else 2
-    return [word for word in words if _edit_distance(token, word, limit) <= limit]
+    matches = process.extract(
+        token, list(words), scorer=OSA.distance, score_cutoff=limit, limit=None
+    )
+    return [word for word, _distance, _index in sorted(matches, key=lambda match: match[2])]
 
 
 def literal_groups(items):

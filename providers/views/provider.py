@@ -8,12 +8,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.pagecache import cache_public_page
 from core.text import clean_text
 from providers.models import Provider, SlugRedirect
 from territories.models import SCHEMA_ORG_TYPES, Territory, largest_first
 
 
 @require_safe
+@cache_public_page()
 def detail(request, slug):
     moved = SlugRedirect.objects.filter(old_slug=slug).select_related("provider").first()
     if moved is not None and moved.provider.is_public:

@@ -4,20 +4,28 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.pagecache import cache_public_page
 from core.pagination import paginate
 from providers.search.filters import PAGE_SIZES, SORTS, ProviderFilterSet
 from territories.models import Level
 
+# What the page reads from its query string; anything else is left out of its cache key.
+SEARCH_PARAMETERS = (*ProviderFilterSet.base_filters, "page", "par_page")
+
 
 @require_safe
+@cache_public_page(params=SEARCH_PARAMETERS)
 def search(request):
     """Search results: "what" and "where", facets, chips, sorting, pagination."""
     filterset = ProviderFilterSet(request.GET)
+    # The facets' grouped query also gives the number of results (one query fewer).
+    facets = None if filterset.place.ambiguous else filterset.facet_counts()
     page, notices = paginate(
         filterset.qs.for_listing(),
         request.GET,
         page_sizes=PAGE_SIZES,
         notices=filterset.notices,
+        count=filterset.result_count,
     )
     data = filterset.data
     place = filterset.place
@@ -50,7 +58,7 @@ def search(request):
             for choice in place.choices
         ]
     else:
-        context["facets"] = filterset.facet_counts()
+        context["facets"] = facets
         context["chips"] = filterset.active_filters()
         context["understanding"] = with_counts(filterset.understanding(), context["facets"])
         context["place_alternatives"] = [

@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from core.jsonld import organization_list
+from core.pagecache import cache_public_page, listing_counts
 from offerings.models import Offering, Software, SoftwareCategory
 from providers.models import Provider
 
@@ -14,6 +15,7 @@ LIST_LIMIT = 20
 
 
 @require_safe
+@cache_public_page()
 def software_list(request):
     software = Software.objects.with_provider_count().order_by("name")
     by_category = {value: [] for value in SoftwareCategory.values}
@@ -28,20 +30,27 @@ def software_list(request):
 
 
 @require_safe
+@cache_public_page()
 def software_detail(request, slug):
     software = get_object_or_404(Software, slug=slug)
     providers = Provider.objects.published().offering(software=[software.slug])
-    offerings = Offering.objects.filter(software=software, provider__in=providers.values("pk"))
-    service_counts = offerings.providers_per_service()
-    region_counts = (
-        providers.values("seat__region__slug", "seat__region__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "seat__region__name")
+
+    def counts():
+        offerings = Offering.objects.filter(software=software, provider__in=providers.values("pk"))
+        by_region = (
+            providers.values("seat__region__slug", "seat__region__name")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "seat__region__name")
+        )
+        return providers.count(), offerings.providers_per_service(), list(by_region)
+
+    provider_count, service_counts, region_counts = listing_counts(
+        f"software:{software.pk}", counts
     )
     listed = list(providers.for_listing().order_by("name", "pk")[: LIST_LIMIT + 1])
     context = {
         "software": software,
-        "provider_count": providers.count(),
+        "provider_count": provider_count,
         "service_counts": service_counts,
         "region_counts": region_counts,
         "providers": listed[:LIST_LIMIT],

@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from core.jsonld import organization_list
+from core.pagecache import cache_public_page, listing_counts
 from offerings.models import Offering
 from providers.models import Provider
 from territories.models import SCHEMA_ORG_TYPES, Level, Territory
@@ -16,6 +17,7 @@ LIST_LIMIT = 20
 
 
 @require_safe
+@cache_public_page()
 def index(request):
     regions = Territory.objects.regions().order_by("name")
     located = Provider.objects.published().count_by_region()
@@ -29,10 +31,18 @@ def _page(request, territory, children=(), children_title=""):
     published = Provider.objects.published()
     located = published.located_in(territory).for_listing().order_by("name", "pk")
     serving = published.serving(territory).with_locality(territory)
-    serving_ids = serving.values("pk")
-    offerings = Offering.objects.filter(provider__in=serving_ids)
-    software_counts = offerings.providers_per_software()
-    service_counts = offerings.providers_per_service()
+
+    def counts():
+        offerings = Offering.objects.filter(provider__in=serving.values("pk"))
+        return (
+            serving.count(),
+            offerings.providers_per_software(),
+            offerings.providers_per_service(),
+        )
+
+    serving_count, software_counts, service_counts = listing_counts(
+        f"territory:{territory.pk}", counts
+    )
     label = str(territory)
     located_list = list(located[: LIST_LIMIT + 1])
     context = {
@@ -41,7 +51,7 @@ def _page(request, territory, children=(), children_title=""):
         "located": located_list[:LIST_LIMIT],
         "located_more": len(located_list) > LIST_LIMIT,
         "serving": serving.for_listing().order_by("-locality", "name", "pk")[:LIST_LIMIT],
-        "serving_count": serving.count(),
+        "serving_count": serving_count,
         "software_counts": software_counts,
         "service_counts": service_counts,
         "search_query": urlencode({"ou": label}),
@@ -78,6 +88,7 @@ def _get(level, slug, **parents):
 
 
 @require_safe
+@cache_public_page()
 def region(request, region):
     territory = _get(Level.REGION, region)
     children = Territory.objects.departements().filter(region=territory).select_related("region")
@@ -85,6 +96,7 @@ def region(request, region):
 
 
 @require_safe
+@cache_public_page()
 def departement(request, region, departement):
     territory = _get(Level.DEPARTEMENT, departement, region=region)
     children = Territory.objects.epcis().filter(departement=territory).order_by("name")
@@ -92,6 +104,7 @@ def departement(request, region, departement):
 
 
 @require_safe
+@cache_public_page()
 def epci(request, epci):
     territory = _get(Level.EPCI, epci)
     children = (
@@ -104,6 +117,7 @@ def epci(request, epci):
 
 
 @require_safe
+@cache_public_page()
 def commune(request, region, departement, commune):
     territory = _get(Level.COMMUNE, commune, region=region, departement=departement)
     return _page(request, territory)

@@ -143,7 +143,7 @@ def test_territory_page_for_collectivites_lists_located_and_serving(client, demo
     assert "prestataires installés ici" in page
 
 
-def test_territory_page_query_count_is_bounded(client, demo_data):
+def test_territory_page_query_count_is_bounded(client, demo_data, uncached_pages):
     url = "/territoires/ile-de-france/"
     client.get(url)
     with CaptureQueriesContext(connection) as queries:

@@ -219,13 +219,13 @@ def _queries(client, params):
         {"q": "dolibarr", "ou": "Évry", "logiciel": "dolibarr", "service": "formation"},
     ],
 )
-def test_results_page_query_count_is_constant(client, demo_data, params):
+def test_results_page_query_count_is_constant(client, demo_data, params, uncached_pages):
     few = _queries(client, {**params, "par_page": "20"})
     many = _queries(client, {**params, "par_page": "100"})
     assert few == many <= 10
 
 
-def test_query_count_does_not_grow_with_offerings(client, demo_data):
+def test_query_count_does_not_grow_with_offerings(client, demo_data, uncached_pages):
     before = _queries(client, {"ou": "Paris"})
     provider = Provider.objects.published().get(name="Bureautique Ouverte Paris")
     for index in range(12):
@@ -282,3 +282,40 @@ def test_a_shortened_word_matches_only_its_own_stem(search):
     provider = ProviderFactory(name="Autre", description="Entreprise située à Brest.")
     assert provider.name not in names(search(q="sites", par_page=100))
     assert provider.name in names(search(q="situ", par_page=100))  # an unfinished word
+
+
+def facet_counts(search, **params):
+    facets = search(**params).context["facets"]
+    return {
+        facet["name"]: {row["value"]: row["count"] for row in facet["rows"]} for facet in facets
+    }
+
+
+def test_each_facet_counts_what_filtering_by_it_lists(search):
+    """The facets are counted from narrow SearchFacet rows; each count must be the number
+    of results the same filter gives."""
+    counts = facet_counts(search, ou="Île-de-France")
+    for name in ("logiciel", "service", "label", "region", "effectif"):
+        assert counts[name], name
+        for value, count in counts[name].items():
+            assert total(search(ou="Île-de-France", **{name: value})) == count, (name, value)
+
+
+def test_facet_counts_follow_offerings_services_and_labels(search):
+    from providers.models import Label
+
+    provider = ProviderFactory(name="Coop Facettes", seat=commune("75056"))
+    before = facet_counts(search)
+    offering = OfferingFactory(
+        provider=provider, software=SoftwareFactory(name="Logiciel Facette"), kinds=["formation"]
+    )
+    label = Label.objects.order_by("pk").first()
+    provider.labels.add(label)
+    after = facet_counts(search)
+    assert after["logiciel"]["logiciel-facette"] == 1
+    assert after["service"]["formation"] == before["service"]["formation"] + 1
+    assert after["label"][label.slug] == before["label"].get(label.slug, 0) + 1
+    offering.service_kinds.set([])
+    provider.labels.remove(label)
+    offering.delete()
+    assert facet_counts(search) == before

@@ -199,7 +199,7 @@ def test_software_page_shows_needs_and_replaced_products(client, catalogue):
     assert '<a href="/prestataires/?q=Zoom">Zoom</a>' in page
 
 
-def test_reading_the_query_adds_no_query_per_result(client, catalogue):
+def test_reading_the_query_adds_no_query_per_result(client, catalogue, uncached_pages):
     def count(params):
         client.get(URL, params)  # warm the caches (lexicon, vocabulary, place names)
         with CaptureQueriesContext(connection) as queries:
