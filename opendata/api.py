@@ -391,32 +391,27 @@ def territory(request, level, code):
 def sill_feed(request):
     """Providers per SILL software, in the shape the SILL already reads from other
     directories: [{nom, sill_id, prestataires: [{nom, siren, url}]}]."""
-    feed = []
-    software_list = Software.objects.filter(sill_id__isnull=False).order_by("name")
-    offerings = (
+    # Plain rows, not model instances: 30,000 offerings at national scale (5.7 s → see
+    # bench/results), and one URL pattern filled in rather than a reverse() per provider.
+    url_pattern = _absolute(request, reverse("providers:detail", args=["SLUG"]))
+    by_software = {}
+    rows = (
         Offering.objects.public()
         .filter(software__sill_id__isnull=False)
-        .select_related("provider")
-        .order_by("provider__name")
+        .order_by("provider__name", "provider_id")
+        .values_list("software_id", "provider__name", "provider__siren", "provider__slug")
     )
-    by_software = {}
-    for offering in offerings:
-        by_software.setdefault(offering.software_id, []).append(offering.provider)
-    for item in software_list:
-        providers_of_item = by_software.get(item.pk, [])
-        if providers_of_item:
-            feed.append(
-                {
-                    "nom": item.name,
-                    "sill_id": item.sill_id,
-                    "prestataires": [
-                        {
-                            "nom": provider.name,
-                            "siren": provider.siren,
-                            "url": _absolute(request, provider.get_absolute_url()),
-                        }
-                        for provider in providers_of_item
-                    ],
-                }
-            )
-    return feed
+    for software_id, name, siren, slug in rows:
+        by_software.setdefault(software_id, []).append(
+            {"nom": name, "siren": siren, "url": url_pattern.replace("SLUG", slug)}
+        )
+    software_list = (
+        Software.objects.filter(sill_id__isnull=False)
+        .order_by("name")
+        .values_list("pk", "name", "sill_id")
+    )
+    return [
+        {"nom": name, "sill_id": sill_id, "prestataires": by_software[pk]}
+        for pk, name, sill_id in software_list
+        if pk in by_software
+    ]

@@ -88,6 +88,7 @@ def test_ods_export_is_a_valid_opendocument_spreadsheet(client, demo_data):
     assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
     assert package.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
     assert b"content.xml" in package.read("META-INF/manifest.xml")
+    assert package.getinfo("content.xml").compress_type == zipfile.ZIP_DEFLATED
     root = ElementTree.fromstring(package.read("content.xml"))
     rows = [
         ["".join(cell.itertext()) for cell in row.iter(f"{ODS_TABLE}table-cell")]
