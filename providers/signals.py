@@ -11,7 +11,7 @@ from territories.signals import territories_renamed
 
 from .models import Cluster, Label, Provider
 from .search.filters import forget_reference_choices
-from .search.indexer import refresh_search_documents
+from .search.indexer import refresh_names, refresh_search_documents
 from .search.query import forget_vocabulary
 from .search.understanding import forget_lexicon
 
@@ -88,12 +88,12 @@ def name_source_saved(sender, instance, created=False, raw=False, update_fields=
         ids = Provider.objects.filter(offerings__service_kinds=instance).values("pk")
     else:
         ids = Provider.objects.filter(labels=instance).values("pk")
-    refresh_search_documents(ids)
+    refresh_names(ids)
 
 
 @receiver(territories_renamed)
 def seats_renamed(sender, territory_ids, **kwargs):
-    refresh_search_documents(Provider.objects.filter(seat__in=territory_ids).values("pk"))
+    refresh_names(Provider.objects.filter(seat__in=territory_ids).values("pk"))
 
 
 @receiver([post_save, post_delete], sender=Software)

@@ -35,6 +35,11 @@ def document_fields(provider):
     text = search_tokens(
         " ".join([provider.description, *(offering.description for offering in offerings)])
     )
+    return fields_from_tokens(names, topics, text)
+
+
+def fields_from_tokens(names, topics, text):
+    """The stored fields, in SEARCH_FIELDS order, from the tokens of each weight."""
     return {
         "search_names": as_field(names),
         "search_topics": as_field(topics),

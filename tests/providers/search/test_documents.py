@@ -56,3 +56,38 @@ def test_editing_a_software_without_renaming_it_leaves_the_providers_untouched(l
 def test_a_new_offering_makes_the_provider_found_by_its_software(client, listing):
     OfferingFactory(provider=listing, software=SoftwareFactory(name="Tableurix"))
     assert found(client, "tableurix") == ["Intégrateur Libre"]
+
+
+def test_a_rename_writes_exactly_what_a_full_refresh_would(listing):
+    """Renames take a shortcut (the descriptions' tokens are kept): it must land on the
+    very documents a full recomputation gives, whatever the order of names."""
+    from providers.models import Provider
+    from providers.search.documents import SEARCH_FIELDS
+    from providers.search.indexer import refresh_search_documents
+
+    OfferingFactory(
+        provider=listing, software=SoftwareFactory(name="Agenda Zeta"), kinds=["formation"]
+    )
+    OfferingFactory(
+        provider=listing,
+        software=SoftwareFactory(name="Bureau Libre"),  # « libre » is in the provider's name
+        kinds=["support", "installation", "hebergement"],
+    )
+    listing.labels.add(LabelFactory(name="Atelier Partenaire"))
+    software = listing.offerings.get(software__name="Nuagier").software
+    software.name = "Cumulus Nuage"
+    software.save()
+    kind = ServiceKind.objects.get(slug="support")
+    kind.name = "Assistance et maintenance"
+    kind.save()
+    label = listing.labels.get(name="Qualiopi")
+    label.name = "Qualiopi Formation"
+    label.save()
+
+    def stored():
+        return Provider.objects.filter(pk=listing.pk).values_list(*SEARCH_FIELDS).get()
+
+    after_renames = stored()
+    assert "cumulus" in after_renames[0] and "assist" in after_renames[1]
+    assert refresh_search_documents([listing.pk]) == 0  # nothing left to change
+    assert stored() == after_renames
