@@ -19,14 +19,21 @@ def _home_counts():
     published = Provider.objects.published()
     by_category = count_distinct(published, "pk", "offerings__software__category")
     categories = {category: count for (category,), count in by_category.items()}
-    return published.count(), categories, published.count_by_region()
+    popular = (
+        Software.objects.with_provider_count()
+        .filter(provider_count__gt=0)
+        .order_by("-provider_count", "name")[:8]
+    )
+    return published.count(), categories, published.count_by_region(), list(popular)
 
 
 @require_safe
 @cache_public_page()
 def home(request):
     """Search form, browsing by software category and by région, with counts."""
-    provider_count, category_counts, region_counts = listing_counts("home", _home_counts)
+    provider_count, category_counts, region_counts, popular = listing_counts(
+        "home:v2", _home_counts
+    )
     context = {
         "provider_count": provider_count,
         "categories": [
@@ -42,9 +49,7 @@ def home(request):
         "home_products": ReplacedProduct.objects.filter(
             on_home=True, alternatives__isnull=False
         ).distinct(),
-        "popular_software": Software.objects.with_provider_count()
-        .filter(provider_count__gt=0)
-        .order_by("-provider_count", "name")[:8],
+        "popular_software": popular,
     }
     return render(request, "home.html", context)
 
