@@ -156,6 +156,18 @@ def prepare_database(args, env):
         else:
             manage(env, "generate_dataset", "--remove", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
+    analyse(args.database)
+
+
+def analyse(url):
+    """Fresh planner statistics: a database just loaded has none, and place searches on
+    the demo took 140 ms instead of 50 ms until autovacuum came by."""
+    if not urllib.parse.urlparse(url).scheme.startswith("postgres"):
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
 
 
 def create_database(url):
