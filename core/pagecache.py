@@ -49,16 +49,16 @@ def cache_public_page(params=(), max_age=60):
                 return view(request, *args, **kwargs)
             timeout = settings.PAGE_CACHE_SECONDS
             key = _key(request, allowed) if timeout else None
-            cache = page_cache()
+            pages = page_cache()
             if key is not None:
-                cached = cache.get(key)
+                cached = pages.get(key)
                 if cached is not None:
                     return _public(cached, max_age)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming and not response.cookies:
                 _public(response, max_age)
                 if key is not None and request.method == "GET":
-                    store = lambda rendered: cache.set(key, rendered, timeout)  # noqa: E731
+                    store = lambda rendered: pages.set(key, rendered, timeout)  # noqa: E731
                     if getattr(response, "is_rendered", True):
                         store(response)
                     else:  # a TemplateResponse (the sitemaps): once rendered

@@ -393,7 +393,8 @@ def sill_feed(request):
     directories: [{nom, sill_id, prestataires: [{nom, siren, url}]}]."""
     # Plain rows, not model instances: 30,000 offerings at national scale (5.7 s → see
     # bench/results), and one URL pattern filled in rather than a reverse() per provider.
-    url_pattern = _absolute(request, reverse("providers:detail", args=["SLUG"]))
+    base = _absolute(request, "/").rstrip("/")
+    path_of = Provider.path_maker()
     by_software = {}
     rows = (
         Offering.objects.public()
@@ -403,7 +404,7 @@ def sill_feed(request):
     )
     for software_id, name, siren, slug in rows:
         by_software.setdefault(software_id, []).append(
-            {"nom": name, "siren": siren, "url": url_pattern.replace("SLUG", slug)}
+            {"nom": name, "siren": siren, "url": base + path_of(slug)}
         )
     software_list = (
         Software.objects.filter(sill_id__isnull=False)
