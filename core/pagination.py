@@ -15,9 +15,15 @@ class IdsFirstPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+        return Page(sliced_by_ids(self.object_list, bottom, top), number, self)
+
+
+def sliced_by_ids(queryset, start, stop):
+    """Rows `start:stop` of `queryset`, in its order: the keys are sorted and sliced, then
+    only those rows are fetched."""
+    ids = list(queryset.values_list("pk", flat=True)[start:stop])
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def paginate(queryset, params, *, page_sizes=(DEFAULT_PAGE_SIZE,), notices=None, count=None):

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from core.publication import Status, visible_publicly_q
 from core.slugs import SlugFromNameMixin
 from core.text import clean_text, slug_for
-from offerings.models import Offering
+from offerings.models import Offering, ServiceKind, Software
 from territories.models import Level, Territory
 
 from .fields import SirenField
@@ -285,6 +285,46 @@ class ProviderQuerySet(models.QuerySet):
             .annotate(count=models.Count("pk"))
             .values_list("seat__region", "count")
         )
+
+    def offered_counts(self):
+        """(programs, services): providers per program, most first, and per kind of
+        service, in display order, as rows {software__slug, software__name, count} and
+        {service_kinds__slug, service_kinds__name, count}; counted from the SearchFacet rows
+        in one grouped query instead of joining offerings and their services twice."""
+        facets = (
+            SearchFacet.objects.filter(
+                provider__in=self.order_by().values("pk"),
+                kind__in=[FacetKind.SOFTWARE, FacetKind.SERVICE],
+            )
+            .values_list("kind", "value")
+            .annotate(count=models.Count("pk"))
+            .order_by()
+        )
+        counts = {FacetKind.SOFTWARE: {}, FacetKind.SERVICE: {}}
+        for kind, value, count in facets:
+            counts[kind][value] = count
+        programs = [
+            {
+                "software__slug": slug,
+                "software__name": name,
+                "count": counts[FacetKind.SOFTWARE][pk],
+            }
+            for pk, slug, name in Software.objects.filter(
+                pk__in=counts[FacetKind.SOFTWARE]
+            ).values_list("pk", "slug", "name")
+        ]
+        services = [
+            {
+                "service_kinds__slug": slug,
+                "service_kinds__name": name,
+                "count": counts[FacetKind.SERVICE][pk],
+            }
+            for pk, slug, name in ServiceKind.objects.filter(pk__in=counts[FacetKind.SERVICE])
+            .order_by("position", "name")
+            .values_list("pk", "slug", "name")
+        ]
+        programs.sort(key=lambda row: (-row["count"], row["software__name"]))
+        return programs, services
 
     def located_in(self, territory):
         """Providers whose registered seat is inside `territory`."""

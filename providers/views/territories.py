@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from core.jsonld import organization_list
 from core.pagecache import cache_public_page, listing_counts
-from offerings.models import Offering
+from core.pagination import sliced_by_ids
 from providers.models import Provider
 from territories.models import SCHEMA_ORG_TYPES, Level, Territory
 
@@ -33,12 +33,7 @@ def _page(request, territory, children=(), children_title=""):
     serving = published.serving(territory).with_locality(territory)
 
     def counts():
-        offerings = Offering.objects.filter(provider__in=serving.values("pk"))
-        return (
-            serving.count(),
-            offerings.providers_per_software(),
-            offerings.providers_per_service(),
-        )
+        return (serving.count(), *serving.offered_counts())
 
     serving_count, software_counts, service_counts = listing_counts(
         f"territory:{territory.pk}", counts
@@ -50,7 +45,9 @@ def _page(request, territory, children=(), children_title=""):
         "ancestors": territory.ancestors(),
         "located": located_list[:LIST_LIMIT],
         "located_more": len(located_list) > LIST_LIMIT,
-        "serving": serving.for_listing().order_by("-locality", "name", "pk")[:LIST_LIMIT],
+        "serving": sliced_by_ids(
+            serving.for_listing().order_by("-locality", "name", "pk"), 0, LIST_LIMIT
+        ),
         "serving_count": serving_count,
         "software_counts": software_counts,
         "service_counts": service_counts,
