@@ -14,11 +14,25 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "oui"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", "non"})
+
+
 def env_bool(name, default):
+    """A yes/no setting. Anything but a known word stops the start-up: a typo such as
+    `SECURE_SSL_REDIRECT=ture` must not silently mean « off »."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} n'est pas compris : valeurs acceptées "
+        f"{', '.join(sorted(TRUE_WORDS))} (oui) ou {', '.join(sorted(FALSE_WORDS))} (non)."
+    )
 
 
 def env_list(name, default=""):
@@ -26,8 +40,15 @@ def env_list(name, default=""):
 
 
 def env_int(name, default):
+    """A whole number ≥ 0; anything else stops the start-up with the variable's name."""
     value = os.environ.get(name)
-    return int(value) if value else default
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isascii() or not value.strip().isdigit():
+        raise ImproperlyConfigured(
+            f"{name}={value!r} n'est pas compris : un nombre entier positif est attendu."
+        )
+    return int(value.strip())
 
 
 DEBUG = env_bool("DEBUG", True)

@@ -106,3 +106,24 @@ def test_production_warns_at_start_when_the_cache_is_per_process():
     assert "Cache local à chaque processus (CACHE_URL absent)" in result.stderr
     shared = run_django(["check"], {**PRODUCTION, "CACHE_URL": "redis://cache:6379/0"}, manage=True)
     assert "Cache local" not in shared.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("SECURE_SSL_REDIRECT", "ture"), ("DEBUG", "nope"), ("EMAIL_TIMEOUT", "10s")],
+)
+def test_a_misspelt_setting_stops_the_start_up_with_its_name(variable, value):
+    """`SECURE_SSL_REDIRECT=ture` used to mean « off » without a word."""
+    result = run_django(["check"], {**PRODUCTION, variable: value}, manage=True)
+    assert result.returncode != 0
+    assert f"{variable}={value!r} n'est pas compris" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "off", "Non", " false "])
+def test_the_known_words_for_off_are_read_as_off(value):
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)"
+    result = run_django(
+        code,
+        {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "annuaire.settings", "SECURE_SSL_REDIRECT": value},
+    )
+    assert result.stdout.strip() == "False", result.stderr
