@@ -1,6 +1,6 @@
 """Admin helpers that know nothing of the project's models."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,6 +34,23 @@ class ScopedAdminMixin:
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._ensure_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyHistoryMixin:
+    """The audit history is for reading. django-simple-history's version form saves what
+    is posted to it even when SIMPLE_HISTORY_REVERT_DISABLED hides its button, and saves
+    the old version whole (fields outside the form roll back too): every write through a
+    history view is refused, whoever asks."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

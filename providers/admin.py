@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import ScopedAdminMixin, SharedSlugAdminMixin
+from core.admin_mixins import ReadOnlyHistoryMixin, ScopedAdminMixin, SharedSlugAdminMixin
 from core.text import fold
 from offerings.models import Offering
 from territories.models import Territory
@@ -83,7 +83,7 @@ class ProviderAdminForm(forms.ModelForm):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ScopedAdminMixin, CurationAdminMixin, SimpleHistoryAdmin):
+class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, SimpleHistoryAdmin):
     form = ProviderAdminForm
     list_display = [
         "name",

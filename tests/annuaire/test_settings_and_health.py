@@ -121,7 +121,10 @@ def test_a_misspelt_setting_stops_the_start_up_with_its_name(variable, value):
 
 @pytest.mark.parametrize("value", ["0", "off", "Non", " false "])
 def test_the_known_words_for_off_are_read_as_off(value):
-    code = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)"
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.SECURE_SSL_REDIRECT)"
+    )
     result = run_django(
         code,
         {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "annuaire.settings", "SECURE_SSL_REDIRECT": value},

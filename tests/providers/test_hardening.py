@@ -164,3 +164,32 @@ def test_the_confirmation_subject_does_not_repeat_what_a_stranger_typed(client):
 )
 def test_the_website_checker_only_connects_to_public_addresses(address, public):
     assert _is_public(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize("who", ["admin_client", "moderator_client"])
+def test_the_audit_history_cannot_be_written_through(who, request, idf_cluster):
+    """Posting the change form to an old version used to save that version whole: a listing
+    hidden for an unreachable website became visible again."""
+    provider = ProviderFactory(name="Cachée", seat=commune("91228"), cluster=idf_cluster)
+    old = provider.history.earliest()
+    provider.hidden_unreachable = True
+    provider.save()
+    client = request.getfixturevalue(who)
+    url = f"/admin/providers/provider/{provider.pk}/history/{old.history_id}/"
+    assert client.get(url).status_code == 200
+    data = {
+        "name": "Cachée",
+        "slug": provider.slug,
+        "seat": provider.seat_id,
+        "cluster": idf_cluster.pk,
+        "status": Status.PUBLISHED,
+        "accepts_new_clients": "on",
+        "offerings-TOTAL_FORMS": "0",
+        "offerings-INITIAL_FORMS": "0",
+        "_change_history": "1",
+    }
+    assert client.post(url, data).status_code == 405
+    assert client.post(f"/admin/providers/provider/{provider.pk}/history/", data).status_code == 405
+    provider.refresh_from_db()
+    assert provider.hidden_unreachable
+    assert not Provider.objects.published().filter(pk=provider.pk).exists()
