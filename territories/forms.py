@@ -14,9 +14,11 @@ def resolve_strictly(text, *, communes_only=False):
     guessed: a typo or an ambiguous name is refused, with the likely places."""
     exact = Territory.objects.current().filter(label=text).first()
     resolution = None if exact else resolve(text)
+    guesses = []
     if resolution is not None and resolution.corrected:
-        # A typo is not silently replaced in a listing: say so, with likely places.
         guesses = [resolution.territory] if resolution.territory else resolution.choices
+    if guesses:
+        # A typo is not silently replaced in a listing: say so, with likely places.
         raise ValidationError(
             _("Lieu inconnu : « %(text)s ». Vouliez-vous dire « %(places)s » ?"),
             params={"text": text, "places": " », « ".join(str(g) for g in guesses[:3])},

@@ -3,7 +3,7 @@
 Accepted: a name ("Évry", "essonne", "ile de france"), a label as we display it
 ("Évry-Courcouronnes (91)"), a postal code ("91000"), an INSEE code, also a
 former one ("91182"), an EPCI SIREN. A typo falls back to the closest names
-("evri courcouronnes") found by difflib, the same way on both databases.
+("evri courcouronnes") found by rapidfuzz, the same way on both databases.
 
 Choosing among candidates: an exact name or code beats a name that starts with
 the text, which beats a word inside a name; within that, bigger populations
@@ -12,11 +12,11 @@ times ("Évry" → Évry-Courcouronnes, 66,919 inhabitants, rather than Évry in
 the Yonne, 402); otherwise the person is asked to choose ("Saint-Denis").
 """
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
+from rapidfuzz import fuzz, process
 
 from core.shared import shared
 from core.text import fold
@@ -27,7 +27,7 @@ MAX_CANDIDATES = 40
 MAX_CHOICES = 8
 DOMINANCE = 5
 TIER_WEIGHTS = (100, 10, 1)
-FUZZY_CUTOFF = 0.75
+FUZZY_CUTOFF = 0.8  # rapidfuzz's ratio runs a little above difflib's (0.75 before)
 _HINT = re.compile(r"^(?P<name>.*?)\s*\((?P<hint>[0-9AB]{2,9})\)\s*$", re.IGNORECASE)
 NAMES_KEY = "territories:names:v2"
 ALIAS_NAMES_KEY = "territories:alias-names:v2"
@@ -126,18 +126,21 @@ def _choose(text, ranked, *, corrected=False, exact=()):
 
 
 def _fuzzy(folded, hint=None):
-    """Closest names for a typo, by difflib's ratio then population. The same Python
-    code on PostgreSQL and SQLite, over a cached list of the current names, so both
-    databases suggest the same places (about 50 ms, only when nothing else matched)."""
+    """Closest names for a typo, by similarity (rapidfuzz's normalised Indel ratio, in C)
+    then population. The same code on PostgreSQL and SQLite, over a cached list of the
+    current names, so both databases suggest the same places. A few milliseconds over
+    the 36,000 names, where difflib took 250 ms for a string that matches nothing."""
     names = _known_names()
-    close = difflib.get_close_matches(folded, names, n=10, cutoff=FUZZY_CUTOFF)
-    ids = [pk for name in close for pk in names[name]]
+    close = process.extract(
+        folded, list(names), scorer=fuzz.ratio, limit=10, score_cutoff=FUZZY_CUTOFF * 100
+    )
+    ids = [pk for name, _score, _index in close for pk in names[name]]
     pool = Territory.objects.filter(pk__in=ids).select_related("epci", "departement", "region")
     if hint and len(hint) < 5:
         pool = pool.filter(Q(departement__code=hint) | Q(level=Level.DEPARTEMENT, code=hint))
     scored = []
     for candidate in pool:
-        ratio = difflib.SequenceMatcher(None, folded, candidate.search_name).ratio()
+        ratio = fuzz.ratio(folded, candidate.search_name) / 100
         scored.append((round(ratio, 1), candidate.population or 1, candidate))
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     if not scored:
