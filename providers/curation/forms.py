@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from providers.models import LISTING_FIELDS, Label, Provider, Report, Workforce,
 from territories.forms import PlaceField
 
 MAX_AREA_LINES = 30
+MAX_UNKNOWN_AREAS = 3  # unknown places reported before the rest is left unchecked
 MAX_OFFERING_ROWS = 30
 OFFERINGS_PREFIX = "offres"
 TIMESTAMP_SALT = "annuaire.forms.started"
@@ -136,11 +138,16 @@ class ProviderForm(SpamGuardMixin, forms.ModelForm):
             )
         areas, errors = [], []
         place = PlaceField()
-        for line in lines:
+        unique = list(dict.fromkeys(lines))
+        for checked, line in enumerate(unique, start=1):
             try:
                 areas.append(place.clean(line))
             except ValidationError as error:
                 errors.extend(error.messages)
+            if len(errors) >= MAX_UNKNOWN_AREAS and checked < len(unique):
+                # Each unknown place costs a typo search: stop looking, say so.
+                errors.append(_("Les lignes suivantes n'ont pas été vérifiées."))
+                break
         if errors:
             raise ValidationError(errors)
         return list(dict.fromkeys(areas))
@@ -175,6 +182,18 @@ class ProviderForm(SpamGuardMixin, forms.ModelForm):
                     found.setdefault(provider.pk, (provider, reason))
         self.duplicates = list(found.values())
         return self.duplicates
+
+
+def shown_as_typed(form, formset):
+    """Mark bound forms as already cleaned, without errors, so that rendering them again
+    (« Ajouter une ligne d'offre ») never runs their validation: widgets read `errors` for
+    aria-invalid, which would otherwise clean every field. Django keeps `_errors` None
+    until it cleans; an empty ErrorDict means « nothing to report »."""
+    for bound in (form, *formset.forms):
+        bound._errors = ErrorDict()
+        bound.cleaned_data = {}
+    formset._errors = [ErrorDict() for _ in formset.forms]
+    formset._non_form_errors = formset.error_class()
 
 
 def listing_data(form, formset):

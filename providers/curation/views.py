@@ -20,6 +20,7 @@ from .forms import (
     ReportForm,
     listing_data,
     offering_formset,
+    shown_as_typed,
 )
 from .snapshots import apply_data
 
@@ -40,14 +41,25 @@ def _listing_forms(request, provider=None):
     """The listing form and its offering rows, blank or prefilled on GET, bound on POST.
 
     « Ajouter une ligne d'offre » posts the form back to show one more row; the third
-    value says so (the form is then shown again without its errors)."""
+    value says so. The form is then shown again as typed, never validated: nothing is
+    resolved (places typed in every line cost up to 40 ms each), so the button costs a
+    rendering, and it counts against its own hourly limit (FORM_ROWS_PER_HOUR)."""
     instance = {"instance": provider} if provider is not None else {}
     if request.method != "POST":
         return ProviderForm(**instance), offering_formset(provider=provider), False
     adding_row = ADD_ROW in request.POST
+    if adding_row and not allow("add-row", client_ip(request), settings.FORM_ROWS_PER_HOUR):
+        adding_row = None  # shown again, without the new row, with the refusal
     data = _with_extra_row(request.POST) if adding_row else request.POST
     formset = OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
-    return ProviderForm(data, **instance), formset, adding_row
+    form = ProviderForm(data, **instance)
+    if adding_row is not False:
+        shown_as_typed(form, formset)
+    if adding_row is None:
+        form.add_error(
+            None, _("Trop de lignes ajoutées depuis votre connexion : réessayez dans une heure.")
+        )
+    return form, formset, adding_row
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -55,7 +67,9 @@ def submit(request):
     """« Référencer mon entreprise »: stored as a pending listing, never published as is."""
     status = 200
     form, formset, adding_row = _listing_forms(request)
-    if request.method == "POST" and not adding_row:
+    if adding_row is None:
+        status = 429
+    elif request.method == "POST" and not adding_row:
         limit = settings.SUBMISSIONS_PER_HOUR
         if not allow("submit", client_ip(request), limit):
             form.add_error(
@@ -70,7 +84,12 @@ def submit(request):
     return render(
         request,
         "providers/submit.html",
-        {"form": form, "formset": formset, "show_errors": not adding_row, "add_row": ADD_ROW},
+        {
+            "form": form,
+            "formset": formset,
+            "show_errors": adding_row is not True,
+            "add_row": ADD_ROW,
+        },
         status=status,
     )
 
@@ -189,7 +208,7 @@ def owner_edit(request, token):
     if provider.status not in (Status.PUBLISHED, Status.PENDING):
         return render(request, "providers/edit_closed.html", {"provider": provider}, status=410)
     form, formset, adding_row = _listing_forms(request, provider)
-    submitted = request.method == "POST" and not adding_row
+    submitted = request.method == "POST" and adding_row is False
     if submitted and form.is_valid() & formset.is_valid():
         data = listing_data(form, formset)
         if not links.consume(link):
@@ -205,9 +224,10 @@ def owner_edit(request, token):
             "form": form,
             "formset": formset,
             "provider": provider,
-            "show_errors": not adding_row,
+            "show_errors": adding_row is not True,
             "add_row": ADD_ROW,
         },
+        status=429 if adding_row is None else 200,
     )
 
 

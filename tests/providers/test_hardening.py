@@ -8,7 +8,9 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -193,3 +195,44 @@ def test_the_audit_history_cannot_be_written_through(who, request, idf_cluster):
     provider.refresh_from_db()
     assert provider.hidden_unreachable
     assert not Provider.objects.published().filter(pk=provider.pk).exists()
+
+
+def _nonsense_lines(count):
+    return "\n".join(f"zzqx{index}wv{'k' * (index % 7)}plor" for index in range(count))
+
+
+def test_adding_a_row_checks_no_place_whatever_was_typed(client):
+    """Each unknown place costs a typo search: thirty of them, re-posted with « Ajouter une
+    ligne d'offre » in a loop, used to cost seconds of CPU per request."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            "/referencer/", submission_data(areas_text=_nonsense_lines(30), ajouter_ligne="1")
+        )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Offre 4" in page and "zzqx29wv" in page  # shown again as typed
+    assert "Lieu inconnu" not in page
+    assert not [query for query in queries if "territories_" in query["sql"]]
+
+
+def test_the_add_row_button_has_its_own_hourly_limit(client, settings):
+    settings.FORM_ROWS_PER_HOUR = 2
+    data = submission_data(ajouter_ligne="1")
+    for _ in range(2):
+        assert client.post("/referencer/", data).status_code == 200
+    response = client.post("/referencer/", data)
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Trop de lignes ajoutées" in page
+    assert 'name="offres-TOTAL_FORMS" value="3"' in page  # no new row, nothing lost
+    assert 'value="Gestion Libre Évry"' in page
+    assert Client(REMOTE_ADDR="10.9.9.8").post("/referencer/", data).status_code == 200
+
+
+def test_a_submission_reports_three_unknown_places_then_stops_looking(client):
+    response = client.post("/referencer/", submission_data(areas_text=_nonsense_lines(30)))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count("Lieu inconnu") == 3
+    assert "Les lignes suivantes n&#x27;ont pas été vérifiées." in page
+    assert not Provider.objects.exists()
