@@ -13,7 +13,7 @@ from opendata.sitemaps import SITEMAPS
 from providers import urls as providers_urls
 from territories.views import suggestions
 
-from . import views
+from . import admin_views, views
 
 admin.site.site_header = _("Annuaire du numérique libre — curation")
 admin.site.site_title = _("Annuaire — curation")
@@ -54,9 +54,16 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("healthz", views.healthz, name="healthz"),
+    # Before the admin's own: « Voir sur le site » only for objects the user may curate.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(admin_views.scoped_shortcut),
+        name="admin_view_on_site",
+    ),
     path("admin/", admin.site.urls),
 ]
 
 handler400 = "annuaire.views.bad_request"
+handler403 = "annuaire.views.permission_denied"
 handler404 = "annuaire.views.not_found"
 handler500 = "annuaire.views.server_error"

@@ -1,6 +1,8 @@
 """The site's own pages: home, robots.txt, error pages and the health probe."""
 
-from django.db import DatabaseError, connection
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -81,9 +83,24 @@ def not_found(request, exception):
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request, exception):
+    return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form posted without its security token, or with an expired one (CSRF_FAILURE_VIEW)."""
+    return render(request, "403_csrf.html", status=403)
+
+
 @requires_csrf_token
 def server_error(request):
-    """The 500 page: no database access, no context processors (they may be what failed)."""
+    """The 500 page: no database access, no context processors (they may be what failed).
+    When the database cannot be reached (down, refusing, or past DB_CONNECT_TIMEOUT), a
+    503 « service momentanément indisponible » instead, with a Retry-After."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 

@@ -228,18 +228,23 @@ def records(queryset, base_url=None):
 
 # Characters XML 1.0 forbids (ODS, XLSX), which also have no place in a spreadsheet cell.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula: the ASCII signs, their full-width
+# forms (U+FF1D… : LibreOffice and Excel run them too), and the same after spaces.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_SKIPPED_BEFORE_A_FORMULA = " \u00a0\u3000"
 _NUMBER_LIKE = re.compile(r"[+-]?[0-9 .()]+")
 
 
 def spreadsheet_text(value):
     """A cell value that a spreadsheet shows as text and never runs as a formula: a
-    leading apostrophe before = + - @ (OWASP's advice), except for plain numbers such
-    as a phone "+33 1 23 45 67 89". The import removes that apostrophe."""
+    leading apostrophe before = + - @ (OWASP's advice), also when spaces or a full-width
+    sign come first (« =1+1 », full-width « =1+1 »), except for plain numbers such as a phone
+    "+33 1 23 45 67 89". The import removes that apostrophe."""
     if not isinstance(value, str):
         return value
     value = _CONTROL.sub("", value)
-    if value.startswith(_FORMULA_START) and not _NUMBER_LIKE.fullmatch(value):
+    visible = value.lstrip(_SKIPPED_BEFORE_A_FORMULA)
+    if visible.startswith(_FORMULA_START) and not _NUMBER_LIKE.fullmatch(visible):
         return "'" + value
     return value
 

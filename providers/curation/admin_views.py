@@ -23,7 +23,7 @@ IMPORT_SESSION_KEY = "providers_import"
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Fichier CSV ou XLSX"),
+        label=_("Fichier CSV, XLSX ou ODS"),
         help_text=_("Les colonnes d'un export de l'annuaire ; 5 Mo et 5 000 lignes au plus."),
     )
     cluster = forms.ModelChoiceField(

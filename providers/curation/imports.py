@@ -1,7 +1,13 @@
 """Spreadsheet import for moderators: the columns of the exports, read back.
 
-`read_table` turns an uploaded CSV or XLSX into rows (UTF-8 with or without BOM,
-Windows-1252 as Excel in France writes it; « ; », « , » or tab separators);
+`read_table` turns an uploaded CSV, XLSX or ODS into rows (UTF-8 with or without BOM,
+Windows-1252 as Excel in France writes it; « ; », « , » or tab separators). A workbook is a
+zip archive: its entries and their unpacked sizes are checked before anything is parsed
+(a 413 KB file can unpack to 400 MB), then its first sheet is streamed row by row with a
+bound on rows and columns: openpyxl's read-only mode for XLSX, and for ODS a reader written
+here over defusedxml's iterparse, because python-calamine (the library that reads ODS)
+builds the whole sheet in memory as a dense grid from A1 to the furthest cell: a 4.8 KB
+file holding two cells (A1 and ALL20000) took 611 MB to open;
 `plan_import` checks every row and says, line by line, what would be created,
 updated or refused and why; `apply_import` applies a plan without refused rows,
 all in one transaction.
@@ -13,6 +19,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
@@ -23,7 +31,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core.text import clean_text, fold
 from offerings.models import ServiceKind, Software
-from providers.exports import HEADER
+from providers.exports import HEADER, spreadsheet_text
 from providers.models import Label, Provider, Status, Workforce, within_scope
 from providers.search.indexer import deferred_refresh
 from providers.validators import (
@@ -38,6 +46,9 @@ from territories.models import Territory
 from .snapshots import apply_data, diff
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an export of 20,000 listings unpacks to ≈ 25 MB
+MAX_ENTRIES = 100  # a workbook written by Excel or LibreOffice holds a dozen or two
+MAX_COLUMNS = 60  # the export has 24
 MAX_ROWS = 5000
 REQUIRED = ("nom", "offres")
 YES = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
@@ -102,31 +113,143 @@ def _csv_rows(content):
         raise ImportFileError(_("CSV illisible : %(error)s") % {"error": error}) from None
 
 
+def _check_archive(content, kind):
+    """Refuse a workbook whose zip archive would unpack to too much, before parsing it.
+    The sizes come from the archive's directory; Python's zipfile never unpacks an entry
+    past its declared size, so they cannot lie to what reads the entries next."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(
+            _("Classeur %(kind)s illisible : %(error)s") % {"kind": kind, "error": error}
+        ) from None
+    unpacked = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_ENTRIES or unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _(
+                "Classeur refusé : il se décompresse en %(size)d Mo et %(entries)d parties "
+                "(%(max_size)d Mo et %(max_entries)d parties au plus). Enregistrez-le à "
+                "nouveau depuis votre tableur, ou envoyez-le en CSV."
+            )
+            % {
+                "size": unpacked // (1024 * 1024),
+                "entries": len(entries),
+                "max_size": MAX_UNPACKED_BYTES // (1024 * 1024),
+                "max_entries": MAX_ENTRIES,
+            }
+        )
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a SIREN or a year, stored as a number
+    return str(value)
+
+
 def _xlsx_rows(content):
+    _check_archive(content, "XLSX")
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [
+            [_cell_text(value) for value in row]
+            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS)
+        ]
+        workbook.close()
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
         raise ImportFileError(_("Classeur XLSX illisible : %(error)s") % {"error": error}) from None
-    sheet = workbook.worksheets[0]
-    rows = [
-        ["" if value is None else str(value) for value in row]
-        for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
-    ]
-    workbook.close()
     return rows
 
 
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_TEXT_P = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
+
+
+def _ods_cell_text(cell):
+    kind = cell.get(f"{_ODS_OFFICE}value-type")
+    if kind in ("float", "percentage", "currency"):
+        return _cell_text(float(cell.get(f"{_ODS_OFFICE}value", "0")))
+    if kind == "boolean":
+        return "oui" if cell.get(f"{_ODS_OFFICE}boolean-value") == "true" else "non"
+    if kind == "date":
+        return cell.get(f"{_ODS_OFFICE}date-value", "")
+    return "\n".join("".join(p.itertext()) for p in cell.iter(_ODS_TEXT_P))
+
+
+def _repeat(element, name):
+    try:
+        return max(1, int(element.get(f"{_ODS_TABLE}number-{name}-repeated", "1")))
+    except ValueError:
+        return 1
+
+
+def _ods_rows(content):
+    """The first sheet of an ODS file, row by row. Repeated cells and rows (LibreOffice
+    writes the empty end of a sheet as one row repeated a million times) are expanded
+    only up to the last cell with content, within MAX_COLUMNS and MAX_ROWS."""
+    _check_archive(content, "ODS")
+    rows, blank_rows = [], 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open("content.xml") as xml:
+            for _event, element in iterparse(xml, events=("end",), forbid_dtd=True):
+                if element.tag == f"{_ODS_TABLE}table":
+                    break  # the first sheet only
+                if element.tag != f"{_ODS_TABLE}table-row":
+                    continue
+                cells, blank_cells = [], 0
+                for cell in element:
+                    if not cell.tag.endswith(("}table-cell", "}covered-table-cell")):
+                        continue
+                    text = _ods_cell_text(cell)
+                    repeat = _repeat(cell, "columns")
+                    if not text:
+                        blank_cells += repeat
+                        continue
+                    cells.extend([""] * min(blank_cells, MAX_COLUMNS))
+                    cells.extend([text] * min(repeat, MAX_COLUMNS))
+                    blank_cells = 0
+                    if len(cells) >= MAX_COLUMNS:
+                        break
+                repeat = _repeat(element, "rows")
+                element.clear()
+                if not cells:
+                    blank_rows += repeat
+                    continue
+                rows.extend([[]] * min(blank_rows, MAX_ROWS + 2))
+                rows.extend([cells[:MAX_COLUMNS]] * min(repeat, MAX_ROWS + 2))
+                blank_rows = 0
+                if len(rows) > MAX_ROWS + 1:
+                    break
+    except (
+        KeyError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        SyntaxError,  # ElementTree's ParseError
+        DefusedXmlException,
+    ) as error:
+        raise ImportFileError(_("Classeur ODS illisible : %(error)s") % {"error": error}) from None
+    return rows[: MAX_ROWS + 2]
+
+
 def read_table(name, content):
-    """[(line number, {column: text})] from a CSV or XLSX file's bytes."""
+    """[(line number, {column: text})] from a CSV, XLSX or ODS file's bytes."""
     if len(content) > MAX_BYTES:
         raise ImportFileError(_("Fichier trop gros : 5 Mo au plus."))
     lower = name.lower()
-    if lower.endswith(".xlsx") or content.startswith(b"PK\x03\x04"):
+    if lower.endswith(".ods"):
+        rows = _ods_rows(content)
+    elif lower.endswith(".xlsx") or content.startswith(b"PK\x03\x04"):
         rows = _xlsx_rows(content)
     elif lower.endswith((".csv", ".txt")):
         rows = _csv_rows(content)
     else:
-        raise ImportFileError(_("Format non reconnu : envoyez un fichier .csv ou .xlsx."))
+        raise ImportFileError(_("Format non reconnu : envoyez un fichier .csv, .xlsx ou .ods."))
     if not rows:
         raise ImportFileError(_("Le fichier est vide."))
     header = [clean_text(cell, 60)[0].lower() for cell in rows[0]]
@@ -198,8 +321,9 @@ def _validated(value, validator, column, errors):
 
 
 def _unquote(value):
-    """Remove the apostrophe the exports put before = + - @ (see spreadsheet_text)."""
-    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
+    """Remove the apostrophe the exports put before a formula-looking text (see
+    spreadsheet_text)."""
+    if value.startswith("'") and spreadsheet_text(value[1:]) == value:
         return value[1:]
     return value
 
@@ -353,8 +477,12 @@ def plan_import(name, content, user):
             if allowed and existing is not None and not within_scope(user, cluster, seat):
                 row.errors.append(_("le nouveau siège sortirait la fiche de vos grappes"))
             if existing is not None and not allowed:
+                # Never named: a draft of another cluster is none of this moderator's business.
                 row.errors.append(
-                    _("fiche existante hors de vos grappes : %(name)s") % {"name": existing.name}
+                    _(
+                        "une fiche hors de vos grappes correspond à cette ligne (même SIREN, "
+                        "même adresse dans l'annuaire ou même nom et siège) : voyez avec sa grappe"
+                    )
                 )
             elif existing is not None:
                 _keep_what_the_file_cannot_say(existing, cells, data)

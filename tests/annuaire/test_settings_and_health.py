@@ -130,3 +130,32 @@ def test_the_known_words_for_off_are_read_as_off(value):
         {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "annuaire.settings", "SECURE_SSL_REDIRECT": value},
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_pages_say_service_unavailable_when_the_database_cannot_be_reached():
+    """A real fault: the app pointed at a port where no database listens. Pages used to
+    answer a bare 500; a person now reads why, and a proxy or a robot knows to retry."""
+    code = (
+        "import django, time; django.setup();"
+        "from django.test import Client;"
+        "started = time.monotonic();"
+        "r = Client(raise_request_exception=False).get('/prestataires/?q=nextcloud');"
+        "print(r.status_code, r.get('Retry-After'), round(time.monotonic() - started, 1));"
+        "print(r.content.decode())"
+    )
+    result = run_django(
+        code,
+        {
+            **PRODUCTION,
+            "DJANGO_SETTINGS_MODULE": "annuaire.settings",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nowhere",
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "STATIC_MANIFEST": "0",
+        },
+    )
+    status, retry_after, seconds = result.stdout.splitlines()[0].split()
+    assert (status, retry_after) == ("503", "30"), result.stdout + result.stderr
+    assert float(seconds) < 2
+    assert "Service momentanément indisponible" in result.stdout
+    assert 'lang="fr"' in result.stdout

@@ -7,6 +7,7 @@ import zipfile
 from xml.etree import ElementTree
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 from providers.curation.liveness import _is_public
 from providers.curation.merge import merge
 from providers.curation.snapshots import snapshot
+from providers.exports import spreadsheet_text
 from providers.models import Provider, ReviewStatus, Revision, Status
 from tests.curation_helpers import link_in, started, submission_data
 from tests.factories import (
@@ -50,6 +52,19 @@ def test_spreadsheet_exports_never_carry_live_formulas(client):
     response = client.get(f"/prestataires/telecharger.xlsx?{OUESSANT}")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert "f" not in {cell.data_type for cell in sheet[2]}  # no formula cell
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [" =1+1", "  +SUM(A1)", "\u3000=1+1", "\uff1d1+1", "\uff0bcmd", "\u00a0@SUM(1)", "\n=1"],
+)
+def test_formulas_hidden_behind_a_space_or_a_full_width_sign_are_neutralised_too(client, typed):
+    provider = ProviderFactory(name="Texte piégé", seat=commune("29155"))
+    Provider.objects.filter(pk=provider.pk).update(address=typed)
+    text = b"".join(client.get(f"/prestataires/telecharger.csv?{OUESSANT}").streaming_content)
+    row = next(csv.DictReader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+    assert row["adresse"] == "'" + typed
+    assert spreadsheet_text(" +33 1 99 00 00 01") == " +33 1 99 00 00 01"  # a phone stays
 
 
 def test_control_characters_never_break_an_export(client):
@@ -236,3 +251,25 @@ def test_a_submission_reports_three_unknown_places_then_stops_looking(client):
     assert page.count("Lieu inconnu") == 3
     assert "Les lignes suivantes n&#x27;ont pas été vérifiées." in page
     assert not Provider.objects.exists()
+
+
+def test_view_on_site_reveals_nothing_outside_the_moderators_clusters(
+    moderator_client, admin_client, idf_cluster, aura_cluster
+):
+    """`/admin/r/<type>/<id>/` redirected any staff user to any listing's address, drafts of
+    other clusters included, so their slugs could be read by trying ids."""
+    provider_type = ContentType.objects.get_for_model(Provider).pk
+    theirs = ProviderFactory(
+        name="Brouillon lyonnais", seat=commune("69123"), cluster=aura_cluster, status="draft"
+    )
+    mine = ProviderFactory(name="Fiche d'Évry", seat=commune("91228"), cluster=idf_cluster)
+    response = moderator_client.get(f"/admin/r/{provider_type}/{theirs.pk}/")
+    assert response.status_code == 404
+    assert theirs.slug not in response.content.decode()
+    assert moderator_client.get(f"/admin/r/{provider_type}/{mine.pk}/").url.endswith(
+        f"/prestataires/{mine.slug}/"
+    )
+    assert admin_client.get(f"/admin/r/{provider_type}/{theirs.pk}/").status_code == 302
+    assert moderator_client.get(f"/admin/r/{provider_type}/abc/").status_code == 404
+    assert moderator_client.get(f"/admin/r/999999/{mine.pk}/").status_code == 404
+    assert Client().get(f"/admin/r/{provider_type}/{mine.pk}/").status_code == 302  # to login

@@ -3,6 +3,7 @@ then all or nothing, into their own cluster."""
 
 import csv
 import io
+import zipfile
 
 import pytest
 from django.test import Client
@@ -90,7 +91,7 @@ def plan_of(response):
 
 def test_the_import_page_is_reachable_from_the_provider_list(moderator_client):
     assert (
-        "Importer (CSV, XLSX)"
+        "Importer (CSV, XLSX, ODS)"
         in moderator_client.get("/admin/providers/provider/").content.decode()
     )
     page = moderator_client.get(URL).content.decode()
@@ -157,14 +158,25 @@ def test_confirmed_import_applies_everything_into_the_moderators_cluster(
     assert listing.description == "Intégrateur de logiciels libres."  # kept
 
 
-def test_rows_of_another_clusters_listing_are_refused(client, moderator_client, idf_cluster):
-    other = ProviderFactory(name="Lyonnaise", siren="443061841", seat=commune("69123"))
+def test_rows_of_another_clusters_listing_are_refused_without_naming_it(
+    client, moderator_client, idf_cluster
+):
+    other = ProviderFactory(
+        name="Brouillon Lyonnais Confidentiel",
+        siren="443061841",
+        seat=commune("69123"),
+        status=Status.DRAFT,
+    )
     SoftwareFactory(name="Nextcloud")
     row = new_row(nom="Lyonnaise", siren="443061841", commune_siege="Lyon (69)", labels="")
-    plan = plan_of(upload(moderator_client, as_csv([row]), cluster=idf_cluster))
+    response = upload(moderator_client, as_csv([row]), cluster=idf_cluster)
+    plan = plan_of(response)
     assert plan.rows[0].action == "reject"
-    assert "hors de vos grappes" in plan.rows[0].errors[0]
+    assert "une fiche hors de vos grappes correspond à cette ligne" in plan.rows[0].errors[0]
+    assert "Confidentiel" not in response.content.decode()
+    assert other.slug not in response.content.decode()
     other.refresh_from_db()
+    assert other.siren == "443061841" and other.status == Status.DRAFT
 
 
 def test_excel_files_from_france_are_read(moderator_client, idf_cluster, listing):
@@ -256,6 +268,88 @@ def test_a_monster_csv_field_is_refused_clearly(moderator_client, idf_cluster):
     response = upload(moderator_client, content, cluster=idf_cluster)
     assert response.status_code == 200
     assert "CSV illisible" in response.content.decode()
+
+
+@pytest.mark.parametrize("extension", ["ods", "xlsx"])
+def test_a_workbook_exported_then_reimported_changes_nothing(
+    client, moderator_client, idf_cluster, listing, extension
+):
+    """A moderator exports ODS or XLSX, edits it in LibreOffice or Excel and imports it
+    back (ODS used to answer « Classeur XLSX illisible »)."""
+    response = client.get(f"/prestataires/telecharger.{extension}?ou=Essonne")
+    content = b"".join(response.streaming_content)
+    plan = plan_of(
+        upload(moderator_client, content, name=f"fiches.{extension}", cluster=idf_cluster)
+    )
+    assert [(row.action, row.errors) for row in plan.rows] == [("unchanged", [])]
+
+
+def _bomb(entries):
+    """A zip archive whose entries unpack to much more than they weigh."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, megabytes in entries:
+            with archive.open(name, "w") as entry:
+                for _ in range(megabytes):
+                    entry.write(b"<si><t>A</t></si>" * 61681)  # ≈ 1 MB
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["bombe.xlsx", "bombe.ods"])
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read(
+    moderator_client, idf_cluster, name
+):
+    content = _bomb([("[Content_Types].xml", 0), ("xl/sharedStrings.xml", 64), ("content.xml", 1)])
+    assert len(content) < 400_000
+    response = upload(moderator_client, content, name=name, cluster=idf_cluster)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Classeur refusé : il se décompresse en 65 Mo" in page
+    assert "Ligne" not in page  # no dry run: nothing was parsed
+
+
+def test_a_workbook_of_too_many_parts_is_refused(moderator_client, idf_cluster):
+    content = _bomb([(f"xl/part{index}.xml", 0) for index in range(150)])
+    response = upload(moderator_client, content, name="parts.xlsx", cluster=idf_cluster)
+    assert "150 parties" in response.content.decode()
+
+
+def _ods(rows_xml, prolog='<?xml version="1.0" encoding="UTF-8"?>'):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr(
+            "content.xml",
+            f"{prolog}<office:document-content"
+            ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+            ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+            ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+            f"<office:body><office:spreadsheet><table:table>{rows_xml}</table:table>"
+            "</office:spreadsheet></office:body></office:document-content>",
+        )
+    return buffer.getvalue()
+
+
+def test_an_ods_repeating_a_row_a_million_times_is_refused_not_expanded(
+    moderator_client, idf_cluster
+):
+    header = "".join(
+        f"<table:table-cell><text:p>{column}</text:p></table:table-cell>" for column in HEADER
+    )
+    huge = (
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-repeated="16384"><text:p>x</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    content = _ods(f"<table:table-row>{header}</table:table-row>{huge}")
+    response = upload(moderator_client, content, name="fiches.ods", cluster=idf_cluster)
+    assert "5000 lignes au plus par import" in response.content.decode()
+
+
+def test_an_ods_with_a_dtd_is_refused(moderator_client, idf_cluster):
+    content = _ods("", prolog='<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>')
+    response = upload(moderator_client, content, name="fiches.ods", cluster=idf_cluster)
+    assert "Classeur ODS illisible" in response.content.decode()
 
 
 def test_formula_guards_of_the_export_are_removed_on_import(
