@@ -5,6 +5,7 @@ Production sets at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL;
 see README.md, section "Déployer".
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -82,6 +83,9 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "territories",
     "offerings",
@@ -100,10 +104,31 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",  # ETag, 304 Not Modified
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+# Login lockout (django-axes, attempts stored in the database, so every server sees them):
+# after LOGIN_FAILURE_LIMIT wrong passwords for one account from one address, or from one
+# address whatever the account, logins from there are refused for LOGIN_LOCKOUT_MINUTES.
+# A superuser unlocks with `manage.py axes_reset_username <e-mail>` (README « Security »).
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "403_lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Optional two-factor login for moderators (annuaire/two_factor.py): the name shown in the
+# authenticator app.
+OTP_TOTP_ISSUER = "Annuaire du numérique libre"
 if env_bool("BENCH_QUERY_COUNT", False):  # make bench only: SQL queries per response
     MIDDLEWARE.insert(0, "annuaire.bench.QueryCountMiddleware")
 

@@ -14,10 +14,13 @@ from providers import urls as providers_urls
 from territories.views import suggestions
 
 from . import admin_views, views
+from .two_factor import TwoFactorLoginForm, two_factor
 
 admin.site.site_header = _("Annuaire du numérique libre — curation")
 admin.site.site_title = _("Annuaire — curation")
 admin.site.index_title = _("Tableau de bord")
+admin.site.login_form = TwoFactorLoginForm
+admin.site.login_template = "admin/login_two_factor.html"
 
 
 urlpatterns = [
@@ -59,6 +62,11 @@ urlpatterns = [
         "admin/r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(admin_views.scoped_shortcut),
         name="admin_view_on_site",
+    ),
+    path(
+        "admin/double-authentification/",
+        admin.site.admin_view(two_factor),
+        name="admin_two_factor",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -67,3 +67,9 @@ def capture(parser, token):
     nodelist = parser.parse(("endcapture",))
     parser.delete_first_token()
     return CaptureNode(nodelist, bits[2])
+
+
+@register.filter
+def minutes(duration):
+    """A timedelta as whole minutes, at least one: « 15 »."""
+    return max(1, round(duration.total_seconds() / 60)) if duration else ""

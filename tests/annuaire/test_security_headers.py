@@ -76,6 +76,7 @@ def test_data_responses_carry_the_policies_too(client, listing, url):
         "/admin/providers/provider/moderation/",
         "/admin/providers/provider/{pk}/change/",
         "/admin/providers/provider/{pk}/history/",
+        "/admin/double-authentification/",
     ],
 )
 def test_admin_pages_carry_the_policies_and_our_templates_no_inline_style(
