@@ -13,7 +13,7 @@ def test_owner_finds_a_dolibarr_integrator_near_evry_and_comes_back(app_server, 
     where = page.get_by_label("Où ?")
     where.press_sequentially("Évry", delay=30)
     # The suggestions endpoint fills the datalist (JavaScript enhancement).
-    page.wait_for_function("document.querySelectorAll('#places option').length > 0", timeout=5000)
+    page.locator("#places option").first.wait_for(state="attached", timeout=5000)
     options = page.eval_on_selector_all("#places option", "els => els.map(e => e.value)")
     assert "Évry-Courcouronnes (91)" in options
     where.fill("Évry-Courcouronnes (91)")
