@@ -157,7 +157,10 @@ WSGI_APPLICATION = "annuaire.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        # A new connection per request by default (≈ 5 ms): a database that freezes then
+        # costs each request DB_CONNECT_TIMEOUT and a 503, where a kept connection would
+        # wait on it until gunicorn kills the worker. Behind PgBouncer, keep 0.
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
