@@ -42,34 +42,39 @@ def _listing_forms(request, provider=None):
 
     « Ajouter une ligne d'offre » posts the form back to show one more row; the third
     value says so. The form is then shown again as typed, never validated: nothing is
-    resolved (places typed in every line cost up to 40 ms each), so the button costs a
-    rendering, and it counts against its own hourly limit (FORM_ROWS_PER_HOUR)."""
+    resolved (places typed in every line cost up to 40 ms each)."""
     instance = {"instance": provider} if provider is not None else {}
     if request.method != "POST":
         return ProviderForm(**instance), offering_formset(provider=provider), False
     adding_row = ADD_ROW in request.POST
-    if adding_row and not allow("add-row", client_ip(request), settings.FORM_ROWS_PER_HOUR):
-        adding_row = None  # shown again, without the new row, with the refusal
     data = _with_extra_row(request.POST) if adding_row else request.POST
     formset = OfferingFormSet(data, prefix=OFFERINGS_PREFIX)
     form = ProviderForm(data, **instance)
-    if adding_row is not False:
+    if adding_row:
         shown_as_typed(form, formset)
-    if adding_row is None:
-        form.add_error(
-            None, _("Trop de lignes ajoutées depuis votre connexion : réessayez dans une heure.")
-        )
     return form, formset, adding_row
+
+
+def _too_many_rows(request):
+    """The add-row button within its hourly limit per address (FORM_ROWS_PER_HOUR); past
+    it, a short page, so that a client pressing it in a loop costs almost nothing (the
+    form, re-rendered, costs ≈ 100 ms). The browser's « back » keeps what was typed."""
+    if request.method != "POST" or ADD_ROW not in request.POST:
+        return None
+    if allow("add-row", client_ip(request), settings.FORM_ROWS_PER_HOUR):
+        return None
+    return render(request, "providers/too_many_rows.html", status=429)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def submit(request):
     """« Référencer mon entreprise »: stored as a pending listing, never published as is."""
     status = 200
+    refused = _too_many_rows(request)
+    if refused is not None:
+        return refused
     form, formset, adding_row = _listing_forms(request)
-    if adding_row is None:
-        status = 429
-    elif request.method == "POST" and not adding_row:
+    if request.method == "POST" and not adding_row:
         limit = settings.SUBMISSIONS_PER_HOUR
         if not allow("submit", client_ip(request), limit):
             form.add_error(
@@ -87,7 +92,7 @@ def submit(request):
         {
             "form": form,
             "formset": formset,
-            "show_errors": adding_row is not True,
+            "show_errors": not adding_row,
             "add_row": ADD_ROW,
         },
         status=status,
@@ -207,8 +212,11 @@ def owner_edit(request, token):
     provider = Provider.objects.select_related("seat").get(pk=link.provider_id)
     if provider.status not in (Status.PUBLISHED, Status.PENDING):
         return render(request, "providers/edit_closed.html", {"provider": provider}, status=410)
+    refused = _too_many_rows(request)
+    if refused is not None:
+        return refused
     form, formset, adding_row = _listing_forms(request, provider)
-    submitted = request.method == "POST" and adding_row is False
+    submitted = request.method == "POST" and not adding_row
     if submitted and form.is_valid() & formset.is_valid():
         data = listing_data(form, formset)
         if not links.consume(link):
@@ -224,10 +232,9 @@ def owner_edit(request, token):
             "form": form,
             "formset": formset,
             "provider": provider,
-            "show_errors": adding_row is not True,
+            "show_errors": not adding_row,
             "add_row": ADD_ROW,
         },
-        status=429 if adding_row is None else 200,
     )
 
 
