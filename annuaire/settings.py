@@ -44,13 +44,14 @@ def env_list(name, default=""):
 def env_int(name, default):
     """A whole number ≥ 0; anything else stops the start-up with the variable's name."""
     value = os.environ.get(name)
-    if value is None or not value.strip():
+    digits = (value or "").strip()
+    if not digits:
         return default
-    if not value.strip().isascii() or not value.strip().isdigit():
+    if not digits.isascii() or not digits.isdigit():
         raise ImproperlyConfigured(
             f"{name}={value!r} n'est pas compris : un nombre entier positif est attendu."
         )
-    return int(value.strip())
+    return int(digits)
 
 
 DEBUG = env_bool("DEBUG", True)

@@ -1,7 +1,9 @@
 """Admin helpers that know nothing of the project's models."""
 
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 
 class ScopedAdminMixin:
@@ -43,14 +45,12 @@ class ReadOnlyHistoryMixin:
     the old version whole (fields outside the form roll back too): every write through a
     history view is refused, whoever asks."""
 
+    @method_decorator(require_safe)
     def history_view(self, request, object_id, extra_context=None):
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_view(request, object_id, extra_context)
 
+    @method_decorator(require_safe)
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method not in ("GET", "HEAD"):
-            return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

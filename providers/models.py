@@ -303,28 +303,9 @@ class ProviderQuerySet(models.QuerySet):
         counts = {FacetKind.SOFTWARE: {}, FacetKind.SERVICE: {}}
         for kind, value, count in facets:
             counts[kind][value] = count
-        programs = [
-            {
-                "software__slug": slug,
-                "software__name": name,
-                "count": counts[FacetKind.SOFTWARE][pk],
-            }
-            for pk, slug, name in Software.objects.filter(
-                pk__in=counts[FacetKind.SOFTWARE]
-            ).values_list("pk", "slug", "name")
-        ]
-        services = [
-            {
-                "service_kinds__slug": slug,
-                "service_kinds__name": name,
-                "count": counts[FacetKind.SERVICE][pk],
-            }
-            for pk, slug, name in ServiceKind.objects.filter(pk__in=counts[FacetKind.SERVICE])
-            .order_by("position", "name")
-            .values_list("pk", "slug", "name")
-        ]
+        programs = _named_counts(Software, "software", counts[FacetKind.SOFTWARE])
         programs.sort(key=lambda row: (-row["count"], row["software__name"]))
-        return programs, services
+        return programs, _named_counts(ServiceKind, "service_kinds", counts[FacetKind.SERVICE])
 
     def located_in(self, territory):
         """Providers whose registered seat is inside `territory`."""
@@ -600,6 +581,15 @@ class Provider(models.Model):
     @property
     def website_domain(self):
         return website_domain(self.website, keep_www=True)
+
+
+def _named_counts(model, prefix, counts):
+    """Rows {<prefix>__slug, <prefix>__name, count} for the catalogue entries counted in
+    `counts` ({pk: providers}), in the model's own order."""
+    return [
+        {f"{prefix}__slug": slug, f"{prefix}__name": name, "count": counts[pk]}
+        for pk, slug, name in model.objects.filter(pk__in=counts).values_list("pk", "slug", "name")
+    ]
 
 
 def public_email(email, show_email):

@@ -90,6 +90,9 @@ class OfferingFactory(factory.django.DjangoModelFactory):
             )
 
 
+PASSWORD = "correct horse battery staple"  # every factory user's
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -97,7 +100,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}@example.org")
     email = factory.SelfAttribute("username")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
 
 class SuperuserFactory(UserFactory):

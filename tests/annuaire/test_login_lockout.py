@@ -6,9 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from tests.factories import PASSWORD
+
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"
-PASSWORD = "correct horse battery staple"
 
 
 def log_in(client, username, password=PASSWORD):

@@ -6,9 +6,10 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.factories import PASSWORD
+
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/?next=/admin/"
-PASSWORD = "correct horse battery staple"
 PAGE = "/admin/double-authentification/"
 
 
