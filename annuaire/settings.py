@@ -188,11 +188,18 @@ CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, working on memory local to the process while the
+            # server is unreachable (core/cache.py).
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "annuaire"),
-            # A cache that does not answer must not hang a request: fail fast.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # A cache that does not answer must not hang a request: fail fast, then leave
+            # it alone for a few seconds.
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "retry_after_seconds": env_int("CACHE_RETRY_SECONDS", 10),
+            },
         }
     }
     # Rendered pages (core.pagecache) in the same server, under their own prefix; Redis

@@ -96,7 +96,7 @@ def test_the_cache_comes_from_cache_url_and_a_bad_one_is_refused():
     )
     env = {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "annuaire.settings"}
     redis = run_django(code, {**env, "CACHE_URL": "redis://cache:6379/0"})
-    assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache", redis.stderr
+    assert redis.stdout.strip() == "core.cache.ResilientRedisCache", redis.stderr
     bad = run_django(code, {**env, "CACHE_URL": "memcached://cache"})
     assert bad.returncode != 0 and "CACHE_URL non reconnu" in bad.stderr
 
