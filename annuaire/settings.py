@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "core.apps.MailOutboxConfig",
     "core",
     "territories",
     "offerings",
@@ -281,6 +283,19 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Annuaire <annuaire@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Admin", email) for email in env_list("ADMINS")]
+# The mail outbox (core/mail.py): in production every message is a row in the database,
+# delivered and retried by `manage.py db_worker` (compose.yaml runs it). In development
+# (DEBUG) a message is delivered at once, to the console, unless MAIL_OUTBOX=database.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "immediate" if DEBUG else "database")
+if MAIL_OUTBOX not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"MAIL_OUTBOX={MAIL_OUTBOX!r} n'est pas compris : database ou immediate."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[MAIL_OUTBOX]}}
 # Public contact of the directory team (error reports when a listing has no cluster).
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@annuaire.example")
 

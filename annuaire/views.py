@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from core import mail
 from core.counting import count_distinct
 from core.pagecache import cache_public_page, listing_counts
 from offerings.models import Need, ReplacedProduct, Software, SoftwareCategory
@@ -107,11 +108,17 @@ def server_error(request):
 @never_cache
 @require_safe
 def healthz(request):
-    """Liveness and readiness probe: 200 when the database answers, 503 otherwise."""
+    """Liveness and readiness probe: 200 when the database answers, 503 otherwise. The
+    mail outbox's backlog is reported for monitoring, never a reason to answer 503: an
+    app server cannot fix a mail server."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    try:
+        outbox = mail.backlog()
+    except DatabaseError:  # reachable, but its tables not migrated yet
+        outbox = "unavailable"
+    return JsonResponse({"status": "ok", "database": "ok", "mail_outbox": outbox})

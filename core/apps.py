@@ -2,6 +2,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django_tasks_db.apps import TasksAppConfig
 
 logger = logging.getLogger("annuaire")
 
@@ -11,6 +12,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Outils communs"
+    default = True  # this module holds two configurations; "core" is this one
 
     def ready(self):
         backend = settings.CACHES["default"]["BACKEND"]
@@ -20,3 +22,10 @@ class CoreConfig(AppConfig):
                 "données de référence comptées par processus ; avec plusieurs processus ou "
                 "serveurs, définissez CACHE_URL=redis://… (README, « Scaling »)."
             )
+
+
+class MailOutboxConfig(TasksAppConfig):
+    """django-tasks-db, the outbox of core/mail.py, named in French in the admin."""
+
+    default = False
+    verbose_name = "File d'envoi des e-mails"

@@ -32,6 +32,13 @@ def _fresh_cache():
     caches["pages"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _mail_delivered_at_once(settings):
+    """Mail reaches `mail.outbox` as it is queued, as in development; the outbox's own
+    tests (tests/core/test_mail_outbox.py) use the database backend and its worker."""
+    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+
+
 @pytest.fixture
 def uncached_pages(settings):
     """Every page rendered and counted afresh, as its first visitor gets it (query budgets)."""

@@ -50,13 +50,13 @@ def _decide_submission(provider, user, change, version=None, **decision):
         if decision.get("changes"):
             decision["link"] = links.issue(provider, LinkPurpose.EDIT, provider.email)
             decision["hours"] = links.lifetime_hours(LinkPurpose.EDIT)
-    emails.send(
-        "decision",
-        [provider.email],
-        provider=provider,
-        what=_("Demande de référencement"),
-        **decision,
-    )
+        emails.send(
+            "decision",
+            [provider.email],
+            provider=provider,
+            what=_("Demande de référencement"),
+            **decision,
+        )
     return provider
 
 
@@ -95,8 +95,8 @@ def propose_revision(provider, data, email):
             review_note=_("Remplacée par une proposition plus récente."),
         )
         revision = Revision.objects.create(provider=provider, data=data, submitted_by_email=email)
-    emails.send("revision_ack", [email], provider=provider)
-    emails.notify_moderators(provider, "moderators_new_revision", queue_url=queue_url())
+        emails.send("revision_ack", [email], provider=provider)
+        emails.notify_moderators(provider, "moderators_new_revision", queue_url=queue_url())
     return revision
 
 
@@ -114,14 +114,14 @@ def _decide_revision(revision, user, status, note="", change=None, **decision):
         revision.reviewed_by = user
         revision.review_note = note
         revision.save()
-    emails.send(
-        "decision",
-        [revision.submitted_by_email],
-        provider=revision.provider,
-        what=_("Mise à jour"),
-        note=note,
-        **decision,
-    )
+        emails.send(
+            "decision",
+            [revision.submitted_by_email],
+            provider=revision.provider,
+            what=_("Mise à jour"),
+            note=note,
+            **decision,
+        )
     return revision
 
 

@@ -1,34 +1,28 @@
 """Every e-mail the directory sends. Text templates in templates/emails/: the first
-line is the subject, the rest the body. Sending never breaks a request: a failure
-is logged and reported to the caller as False."""
-
-import logging
+line is the subject, the rest the body. A message goes to the outbox (core.mail), in
+the caller's transaction: the worker delivers it, and tries again while the mail
+server is down."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from core import mail
 from providers.models import Cluster
-
-logger = logging.getLogger(__name__)
 
 
 def send(template, recipients, **context):
+    """Queue one message to `recipients`; False when there is nobody to send it to."""
     recipients = sorted({address for address in recipients if address})
     if not recipients:
         return False
     context.setdefault("SITE_URL", settings.SITE_URL)
     subject, _, body = render_to_string(f"emails/{template}.txt", context).partition("\n")
-    try:
-        send_mail(
-            f"[Annuaire] {subject.strip()}",
-            body.strip() + "\n",
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-        )
-    except Exception:  # SMTP down, bad address…: the caller's data is already saved.
-        logger.exception("Could not send %s to %s", template, recipients)
-        return False
+    mail.queue(
+        f"[Annuaire] {subject.strip()}",
+        body.strip() + "\n",
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+    )
     return True
 
 

@@ -232,8 +232,8 @@ def record(provider, outcome, today, report):
             )
         else:
             provider.save(update_fields=[*changed, "updated_at"])
-    context = {"days": provider.website_failure_days, "hide_after": hide_after}
-    if newly_flagged and provider.email:
-        emails.send("website_down_owner", [provider.email], provider=provider, **context)
-    if newly_hidden:
-        emails.notify_moderators(provider, "website_hidden_cluster", **context)
+        context = {"days": provider.website_failure_days, "hide_after": hide_after}
+        if newly_flagged and provider.email:
+            emails.send("website_down_owner", [provider.email], provider=provider, **context)
+        if newly_hidden:
+            emails.notify_moderators(provider, "website_hidden_cluster", **context)

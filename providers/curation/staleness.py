@@ -23,7 +23,6 @@ class StaleReport:
     reminded: list = field(default_factory=list)
     without_email: list = field(default_factory=list)
     archived: list = field(default_factory=list)
-    not_sent: list = field(default_factory=list)
 
 
 def _change_each(queryset, change):
@@ -64,28 +63,21 @@ def remind_and_archive(now=None):
     )
 
     def remind(provider):
+        """The countdown starts with the reminder in the outbox, in one transaction."""
         provider.reminded_at = now
         provider.save(update_fields=["reminded_at", "updated_at"])
-        if provider.email:
-            return links.issue(provider, LinkPurpose.STILL_ACCURATE, provider.email)
-        return None
-
-    for provider, link in _change_each(due, remind):
-        if not link:
-            report.without_email.append(provider)
-        elif emails.send(
+        if not provider.email:
+            return False
+        return emails.send(
             "stale_reminder",
             [provider.email],
             provider=provider,
-            link=link,
+            link=links.issue(provider, LinkPurpose.STILL_ACCURATE, provider.email),
             days=settings.ARCHIVE_AFTER_REMINDER_DAYS,
-        ):
-            report.reminded.append(provider)
-        else:
-            # Not sent (mail server down…): no countdown without a reminder; retry tomorrow.
-            Provider.objects.filter(pk=provider.pk).update(reminded_at=None)
-            provider.magic_links.filter(purpose=LinkPurpose.STILL_ACCURATE).delete()
-            report.not_sent.append(provider)
+        )
+
+    for provider, reminded in _change_each(due, remind):
+        (report.reminded if reminded else report.without_email).append(provider)
 
     _tell_clusters(report)
     return report

@@ -109,18 +109,18 @@ def _create_submission(form, formset):
             )
             apply_data(provider, data)
             link = links.issue(provider, LinkPurpose.CONFIRM_SUBMISSION, provider.email)
+            # Unless the address was written to often enough this hour.
+            if allow("ack", provider.email.lower(), settings.SUBMISSIONS_PER_HOUR):
+                emails.send(
+                    "submission_ack",
+                    [provider.email],
+                    provider=provider,
+                    link=link,
+                    hours=links.lifetime_hours(LinkPurpose.CONFIRM_SUBMISSION),
+                )
     except IntegrityError:  # the same SIREN, sent twice at the same moment
         form.add_error("siren", _("Un prestataire avec ce SIREN existe déjà."))
         return None
-    if not allow("ack", provider.email.lower(), settings.SUBMISSIONS_PER_HOUR):
-        return provider  # the address was written to often enough this hour
-    emails.send(
-        "submission_ack",
-        [provider.email],
-        provider=provider,
-        link=link,
-        hours=links.lifetime_hours(LinkPurpose.CONFIRM_SUBMISSION),
-    )
     return provider
 
 
@@ -155,9 +155,10 @@ def _confirmation(request, token, purpose, action, confirm):
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm_submission(request, token):
     def confirm(provider):
-        provider.email_confirmed_at = timezone.now()
-        provider.save(update_fields=["email_confirmed_at", "updated_at"])
-        emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
+        with transaction.atomic():
+            provider.email_confirmed_at = timezone.now()
+            provider.save(update_fields=["email_confirmed_at", "updated_at"])
+            emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
         return provider
 
     return _confirmation(request, token, LinkPurpose.CONFIRM_SUBMISSION, "submission", confirm)
@@ -183,16 +184,14 @@ def request_update(request, slug):
         ):
             error = _("Trop de demandes : réessayez dans une heure.")
         else:
-            link = links.issue(provider, LinkPurpose.EDIT, provider.email)
-            sent = emails.send(
-                "edit_link",
-                [provider.email],
-                provider=provider,
-                link=link,
-                hours=links.lifetime_hours(LinkPurpose.EDIT),
-            )
-            if not sent:
-                error = _("L'e-mail n'a pas pu partir ; réessayez plus tard.")
+            with transaction.atomic():
+                sent = emails.send(
+                    "edit_link",
+                    [provider.email],
+                    provider=provider,
+                    link=links.issue(provider, LinkPurpose.EDIT, provider.email),
+                    hours=links.lifetime_hours(LinkPurpose.EDIT),
+                )
     context = {
         "provider": provider,
         "masked_email": _mask(provider.email) if provider.email else "",
@@ -255,12 +254,11 @@ def _record_owner_edit(provider_id, data, email):
             provider.changes_requested_at = None
             provider.save(update_fields=["changes_requested_at", "updated_at"])
             outcome = "corrected"
+            emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
         else:
             return provider, "closed"
     if outcome == "revision":
         propose_revision(provider, data, email)
-    else:
-        emails.notify_moderators(provider, "moderators_new_submission", queue_url=queue_url())
     return provider, outcome
 
 
@@ -291,12 +289,13 @@ def report(request, slug):
             )
             status = 429
         elif form.is_valid():
-            report = form.save(commit=False)
-            report.provider = provider
-            report.save()
-            emails.notify_moderators(
-                provider, "moderators_new_report", report=report, queue_url=queue_url()
-            )
+            with transaction.atomic():
+                report = form.save(commit=False)
+                report.provider = provider
+                report.save()
+                emails.notify_moderators(
+                    provider, "moderators_new_report", report=report, queue_url=queue_url()
+                )
             return redirect(reverse("providers:report_done", args=[provider.slug]))
     else:
         form = ReportForm()

@@ -15,6 +15,5 @@ class Command(BaseCommand):
         report = remind_and_archive()
         self.stdout.write(
             f"Relancées : {len(report.reminded)} ; sans adresse (grappe prévenue) : "
-            f"{len(report.without_email)} ; archivées : {len(report.archived)} ; "
-            f"non envoyées (nouvel essai demain) : {len(report.not_sent)}."
+            f"{len(report.without_email)} ; archivées : {len(report.archived)}."
         )

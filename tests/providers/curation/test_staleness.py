@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -36,10 +35,10 @@ def remind_stale():
     return out.getvalue().strip()
 
 
-def summary(reminded, without_email, archived, not_sent=0):
+def summary(reminded, without_email, archived):
     return (
         f"Relancées : {reminded} ; sans adresse (grappe prévenue) : {without_email} ; "
-        f"archivées : {archived} ; non envoyées (nouvel essai demain) : {not_sent}."
+        f"archivées : {archived}."
     )
 
 
@@ -189,18 +188,6 @@ def test_the_cluster_a_listing_is_assigned_to_hears_of_its_archiving():
     travel(provider, last_verified_at=days_ago(456), reminded_at=days_ago(91))
     remind_stale()
     assert "grappe@tiers-lieux.example" in {address for m in mail.outbox for address in m.to}
-
-
-class BrokenEmailBackend(BaseEmailBackend):
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("SMTP en panne")
-
-
-def test_a_reminder_that_could_not_be_sent_is_tried_again_the_next_day(settings):
-    settings.EMAIL_BACKEND = f"{__name__}.BrokenEmailBackend"
-    provider = travel(ProviderFactory(), last_verified_at=days_ago(400))
-    remind_stale()
-    assert Provider.objects.get(pk=provider.pk).reminded_at is None
 
 
 def test_a_listing_without_email_nor_cluster_is_reported_to_the_directory_team():
