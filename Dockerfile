@@ -20,6 +20,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEBUG=0 \
     PORT=8000 \
     WEB_CONCURRENCY=3
+# pg_dump and pg_restore for ops/backup.py (Debian 12's are PostgreSQL 15, compose's server).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app annuaire
 WORKDIR /app
 COPY --from=build /venv /venv
