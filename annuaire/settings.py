@@ -379,6 +379,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # pytest-django's `settings` fixture.
 # Path of the vendored official territories archive (see territories/data/README.md).
 TERRITORIES_ARCHIVE = BASE_DIR / "territories" / "data" / "etalab-decoupage-administratif-6.0.0.tgz"
+TERRITORY_POINTS = BASE_DIR / "territories" / "data" / "commune-points.csv.gz"
+MAP_SHAPES = BASE_DIR / "territories" / "data" / "map-shapes.json.gz"
 # Staleness (manage.py remind_stale): remind after this many days without
 # verification, archive when still unconfirmed this many days after the reminder.
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 365)

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_safe
 from core.ratelimit import allow, client_ip
 from core.text import clean_text
 from offerings.models import Offering, ServiceKind, Software
-from providers.exports import for_export
+from providers.coverage import CoverageForm, coverage_records
+from providers.exports import for_export, rounded_km
 from providers.models import Provider
 from providers.search.filters import PAGE_SIZES, ProviderFilterSet
 from territories.models import Level, Territory, largest_first
@@ -34,6 +35,8 @@ from .openapi import document
 
 CACHE_SECONDS = 300
 TERRITORY_CODE = re.compile(r"[0-9AB]{2,9}")
+# What a slug may hold; anything else (a NUL byte, which PostgreSQL refuses) is a 404 unasked.
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,220}")
 MAX_PAGE = 100_000
 
 
@@ -104,7 +107,7 @@ def _page_number(request):
     return int(raw)
 
 
-def _paginate(request, queryset, serialize, per_page):
+def _paginate(request, queryset, serialize, per_page, prepare=list):
     paginator = Paginator(queryset, per_page)
     number = _page_number(request)
     if number > max(paginator.num_pages, 1):
@@ -122,7 +125,7 @@ def _paginate(request, queryset, serialize, per_page):
         "pages": paginator.num_pages,
         "suivante": link(page.next_page_number()) if page.has_next() else None,
         "precedente": link(page.previous_page_number()) if page.has_previous() else None,
-        "resultats": [serialize(request, item) for item in page.object_list],
+        "resultats": [serialize(request, item) for item in prepare(page.object_list)],
     }
 
 
@@ -166,7 +169,7 @@ def software_data(request, software, provider_count=None):
 
 def provider_data(request, provider):
     seat = provider.seat
-    return {
+    data = {
         "slug": provider.slug,
         "nom": provider.name,
         "siren": provider.siren or None,
@@ -214,7 +217,20 @@ def provider_data(request, provider):
         ),
         "publie_le": provider.published_at.isoformat() if provider.published_at else None,
         "modifie_le": provider.updated_at.isoformat(),
+        "position": _position(provider),
     }
+    if hasattr(provider, "distance_km"):  # « ou » is a commune: how far, and why listed
+        data["distance_km"] = rounded_km(provider.distance_km)
+        data["couvre_le_lieu"] = getattr(provider, "covers_place", False)
+    return data
+
+
+def _position(provider):
+    """Where the provider is placed on maps and measured from (WGS84 degrees)."""
+    latitude, longitude = provider.position
+    if latitude is None:
+        return None
+    return {"latitude": latitude, "longitude": longitude, "precise": provider.latitude is not None}
 
 
 # Views ---------------------------------------------------------------------------------------
@@ -266,7 +282,13 @@ def providers(request):
     per_page = request.GET.get("par_page", str(PAGE_SIZES[0]))
     if per_page not in {str(size) for size in PAGE_SIZES}:
         raise ApiError(400, "Paramètre « par_page » invalide : 20, 50 ou 100.")
-    data = _paginate(request, for_export(filterset.qs), provider_data, int(per_page))
+    data = _paginate(
+        request,
+        for_export(filterset.qs),
+        provider_data,
+        int(per_page),
+        prepare=filterset.mark_reasons,
+    )
     place = filterset.place.territory
     return {
         "lieu": territory_data(request, place) if place else None,
@@ -305,6 +327,8 @@ def reading_data(request, filterset):
 
 @api_view
 def provider(request, slug):
+    if not SLUG.fullmatch(slug):
+        raise ApiError(404, "Prestataire introuvable.")
     found = for_export(Provider.objects.published()).filter(slug=slug).first()
     if found is None:
         raise ApiError(404, "Prestataire introuvable.")
@@ -325,6 +349,8 @@ def software_list(request):
 
 @api_view
 def software(request, slug):
+    if not SLUG.fullmatch(slug):
+        raise ApiError(404, "Logiciel introuvable.")
     found = (
         Software.objects.with_provider_count()
         .prefetch_related("needs", "replaces")
@@ -385,6 +411,34 @@ def territory(request, level, code):
     data["nombre_prestataires_intervenant"] = published.serving(found).count()
     data["prestataires"] = _absolute(request, reverse("api:providers") + f"?ou={quote(str(found))}")
     return data
+
+
+@api_view
+def coverage(request):
+    """/couverture/ as data: per département (or EPCI of a département), how many providers
+    of a program or category serve it and how many are seated there."""
+    form = CoverageForm(request.GET)
+    unknown = sorted(set(request.GET) - set(CoverageForm.base_fields))
+    if unknown:
+        raise ApiError(400, "Paramètres inconnus.", unknown)
+    if not form.is_valid():
+        raise ApiError(
+            400,
+            "Paramètres invalides.",
+            [f"{name} : {' '.join(errors)}" for name, errors in form.errors.items()],
+        )
+    scope = form.scope()
+    software = form.software()
+    base = _absolute(request, "/").rstrip("/")
+    rows = form.rows(scope)
+    return {
+        "logiciel": {"slug": software.slug, "nom": software.name} if software else None,
+        "categorie": form.values.get("categorie") or None,
+        "perimetre": territory_data(request, scope) if scope else None,
+        "niveau": rows[0].territory.level if rows else None,
+        "zones_sans_prestataire": sum(1 for row in rows if row.uncovered),
+        "zones": list(coverage_records(rows, base)),
+    }
 
 
 @api_view

@@ -5,8 +5,9 @@ against the application with this document, so the two cannot drift apart.
 """
 
 from offerings.models import SoftwareCategory
+from providers.coverage import SORTS as COVERAGE_SORTS
 from providers.models import Workforce
-from providers.search.filters import PAGE_SIZES, SORTS
+from providers.search.filters import PAGE_SIZES, RADII, SORTS
 from territories.models import Level
 
 
@@ -74,6 +75,47 @@ def _page(schema_ref):
     }
 
 
+COVERAGE = {
+    "type": "object",
+    "required": [
+        "logiciel",
+        "categorie",
+        "perimetre",
+        "niveau",
+        "zones_sans_prestataire",
+        "zones",
+    ],
+    "properties": {
+        "logiciel": _nullable(NAMED),
+        "categorie": _nullable(STRING),
+        "perimetre": _nullable({"$ref": "#/components/schemas/Territoire"}),
+        "niveau": _nullable({"type": "string", "enum": ["departement", "epci"]}),
+        "zones_sans_prestataire": {"type": "integer", "minimum": 0},
+        "zones": _list(
+            {
+                "type": "object",
+                "required": [
+                    "code",
+                    "territoire",
+                    "niveau",
+                    "prestataires_intervenant",
+                    "prestataires_installes",
+                    "page",
+                ],
+                "properties": {
+                    "code": STRING,
+                    "territoire": STRING,
+                    "niveau": {"type": "string", "enum": ["departement", "epci"]},
+                    "prestataires_intervenant": {"type": "integer", "minimum": 0},
+                    "prestataires_installes": {"type": "integer", "minimum": 0},
+                    "page": URL,
+                },
+                "additionalProperties": False,
+            }
+        ),
+    },
+    "additionalProperties": False,
+}
 READING = {
     "type": "object",
     "description": "Comment « q » a été lu ; null quand chaque mot a été pris tel quel.",
@@ -179,6 +221,7 @@ def document(server_url="/"):
             "derniere_verification",
             "publie_le",
             "modifie_le",
+            "position",
         ],
         "properties": {
             "slug": SLUG,
@@ -247,6 +290,33 @@ def document(server_url="/"):
             "derniere_verification": _nullable({"type": "string", "format": "date-time"}),
             "publie_le": _nullable({"type": "string", "format": "date-time"}),
             "modifie_le": {"type": "string", "format": "date-time"},
+            "position": _nullable(
+                {
+                    "type": "object",
+                    "description": "Position (WGS84) : la position précise indiquée par la "
+                    "grappe, sinon le point de la commune du siège (« precise » : faux).",
+                    "required": ["latitude", "longitude", "precise"],
+                    "properties": {
+                        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                        "precise": {"type": "boolean"},
+                    },
+                    "additionalProperties": False,
+                }
+            ),
+            "distance_km": _nullable(
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "Quand « ou » est une commune : distance à vol d'oiseau "
+                    "de son point à la position du prestataire, en km (une décimale).",
+                }
+            ),
+            "couvre_le_lieu": {
+                "type": "boolean",
+                "description": "Quand « ou » est une commune : sa zone d'intervention la "
+                "couvre (ou il intervient dans toute la France).",
+            },
         },
         "additionalProperties": False,
     }
@@ -295,13 +365,39 @@ def document(server_url="/"):
             "« on » : acceptant de nouveaux clients.",
             YES_NO,
         ),
-        _query("tri", "Ordre des résultats.", {"type": "string", "enum": list(SORTS)}),
+        _query(
+            "rayon",
+            "Quand « ou » est une commune : les prestataires dont la position est à moins de "
+            "ce nombre de km, plus ceux dont la zone d'intervention couvre la commune.",
+            {"type": "string", "enum": [str(km) for km in RADII]},
+        ),
+        _query(
+            "tri",
+            "Ordre des résultats ; « distance » (le plus proche d'abord, défaut quand « ou » "
+            "est une commune) demande une commune.",
+            {"type": "string", "enum": list(SORTS)},
+        ),
         _query("page", "Numéro de page.", PAGE),
         _query(
             "par_page",
             "Résultats par page.",
             {"type": "string", "enum": [str(size) for size in PAGE_SIZES]},
         ),
+    ]
+    coverage_parameters = [
+        _query("logiciel", "Slug d'un logiciel.", SLUG),
+        _query(
+            "categorie",
+            "Catégorie de logiciel (pas avec « logiciel »).",
+            {"type": "string", "enum": SoftwareCategory.values},
+        ),
+        _query("region", "Slug d'une région : ses départements.", SLUG),
+        _query(
+            "departement",
+            "Slug d'un département : ses intercommunalités (prime sur « region »).",
+            SLUG,
+        ),
+        _query("tri", "Ordre des zones.", {"type": "string", "enum": list(COVERAGE_SORTS)}),
     ]
     return {
         "openapi": "3.0.3",
@@ -423,6 +519,20 @@ def document(server_url="/"):
                                 },
                             }
                         ),
+                        **COMMON_ERRORS,
+                    },
+                }
+            },
+            "/api/v1/couverture/": {
+                "get": {
+                    "summary": "Couverture : par département (ou par EPCI d'un département), "
+                    "les prestataires d'un logiciel ou d'une catégorie qui y interviennent et "
+                    "ceux qui y sont installés ; les zones sans prestataire d'abord.",
+                    "operationId": "coverage",
+                    "parameters": coverage_parameters,
+                    "responses": {
+                        "200": _ok(COVERAGE),
+                        "400": _error("Paramètre invalide ou inconnu."),
                         **COMMON_ERRORS,
                     },
                 }

@@ -18,6 +18,11 @@ urlpatterns = [
         views.export,
         name="export",
     ),
+    re_path(
+        r"^couverture/telecharger\.(?P<extension>csv|ods|xlsx)$",
+        views.coverage_export,
+        name="coverage_export",
+    ),
 ]
 
 # Namespace "api", under /api/.
@@ -29,6 +34,7 @@ api_urlpatterns = [
     path("v1/logiciels/", api.software_list, name="software_list"),
     path("v1/logiciels/<str:slug>/", api.software, name="software"),
     path("v1/services/", api.services, name="services"),
+    path("v1/couverture/", api.coverage, name="coverage"),
     path("v1/territoires/", api.territories, name="territories"),
     path("v1/territoires/<str:level>/<str:code>/", api.territory, name="territory"),
     path("prestataires-sill.json", api.sill_feed, name="sill"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from core.ratelimit import allow, client_ip
 from providers import exports
+from providers.coverage import COVERAGE_HEADER, CoverageForm, coverage_table
 from providers.models import Provider
 from providers.search.filters import ProviderFilterSet
 
@@ -74,8 +75,40 @@ def export(request, extension):
 
 
 @require_safe
+def coverage_export(request, extension):
+    """The table of /couverture/ with the same parameters, in a spreadsheet."""
+    refused = _too_many(request)
+    if refused:
+        return refused
+    form = CoverageForm(request.GET)
+    scope = form.scope()
+    table = coverage_table(form.rows(scope), _base_url(request))
+    parts = ["couverture", form.values.get("logiciel") or form.values.get("categorie") or ""]
+    parts += [scope.slug if scope else "france", timezone.localdate().isoformat()]
+    filename = slugify("-".join(part for part in parts if part))[:120] + f".{extension}"
+    if extension == "csv":
+        response = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in exports.csv_table(COVERAGE_HEADER, table)),
+            content_type=CONTENT_TYPES["csv"],
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    writer = exports.xlsx_table if extension == "xlsx" else exports.ods_table
+    return FileResponse(
+        writer(COVERAGE_HEADER, table, sheet_name="Couverture"),
+        as_attachment=True,
+        filename=filename,
+        content_type=CONTENT_TYPES[extension],
+    )
+
+
+@require_safe
 def open_data_page(request):
-    context = {"columns": exports.COLUMNS, "licence_url": exports.LICENCE_URL}
+    context = {
+        "columns": exports.COLUMNS,
+        "distance_column": exports.DISTANCE_COLUMN,
+        "licence_url": exports.LICENCE_URL,
+    }
     return render(request, "pages/open_data.html", context)
 
 

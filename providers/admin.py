@@ -142,7 +142,17 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
                 ]
             },
         ),
-        (_("Siège"), {"fields": ["address", "postal_code", "seat"]}),
+        (
+            _("Siège"),
+            {
+                "fields": ["address", "postal_code", "seat", ("latitude", "longitude")],
+                "description": _(
+                    "Les distances et les cartes partent du point de la commune du siège (sa "
+                    "mairie). Une position précise (degrés décimaux, par exemple 48.6237 et "
+                    "2.4295) la remplace, pour une agence éloignée de la mairie."
+                ),
+            },
+        ),
         (_("Zones d'intervention"), {"fields": ["serves_whole_country", "service_areas"]}),
         (
             _("Entreprise"),

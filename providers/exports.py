@@ -72,6 +72,22 @@ COLUMNS = [
     Column("derniere_verification", "Date de la dernière vérification (AAAA-MM-JJ)."),
 ]
 HEADER = [column.key for column in COLUMNS]
+# Added after the others when « Où ? » is a commune (a download of such a search).
+DISTANCE_COLUMN = Column(
+    "distance_km",
+    "Quand la recherche part d'une commune : distance à vol d'oiseau, en km, de son point "
+    "(la mairie) à la position de l'entreprise (son siège, ou la position précise indiquée).",
+)
+
+
+def has_distance(queryset):
+    """Whether `queryset` carries `distance_km` (ProviderQuerySet.with_distance)."""
+    return "distance_km" in queryset.query.annotations
+
+
+def header_for(queryset):
+    """The columns of a download of `queryset`: HEADER, and distance_km when measured."""
+    return [*HEADER, DISTANCE_COLUMN.key] if has_distance(queryset) else HEADER
 
 
 def for_export(queryset):
@@ -144,7 +160,12 @@ def records(queryset, base_url=None):
     path_of = Provider.path_maker()
     names = _Names.read()
     workforces = _workforce_labels(get_language())
-    ids = list(queryset.values_list("pk", flat=True))
+    distances = None
+    if has_distance(queryset):
+        distances = dict(queryset.values_list("pk", "distance_km"))
+        ids = list(distances)
+    else:
+        ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
         rows = {
@@ -198,7 +219,7 @@ def records(queryset, base_url=None):
                 for offering_id, software_id, description in provider_offerings
             ]
             verified = row["last_verified_at"]
-            yield {
+            record = {
                 "nom": row["name"],
                 "description": row["description"],
                 "siren": row["siren"],
@@ -224,6 +245,14 @@ def records(queryset, base_url=None):
                 "grappe": names.clusters.get(row["cluster_id"], ""),
                 "derniere_verification": verified.date().isoformat() if verified else "",
             }
+            if distances is not None:
+                record[DISTANCE_COLUMN.key] = rounded_km(distances[pk])
+            yield record
+
+
+def rounded_km(value):
+    """A distance for the data outputs: km to one decimal, None when unknown."""
+    return None if value is None else round(value, 1)
 
 
 # Characters XML 1.0 forbids (ODS, XLSX), which also have no place in a spreadsheet cell.
@@ -249,8 +278,8 @@ def spreadsheet_text(value):
     return value
 
 
-def flat_row(data):
-    """A record as one spreadsheet row (strings and numbers), in HEADER order."""
+def flat_row(data, header=HEADER):
+    """A record as one spreadsheet row (strings and numbers), in `header` order."""
     data = dict(data)
     data["offres"] = LIST_SEPARATOR.join(
         f"{offering['logiciel']} : {', '.join(s.lower() for s in offering['services'])}"
@@ -261,12 +290,15 @@ def flat_row(data):
     for key in ("toute_la_france", "accepte_nouveaux_clients"):
         data[key] = _yes_no(data[key])
     data["annee_creation"] = data["annee_creation"] or ""
-    return [spreadsheet_text(data[key]) for key in HEADER]
+    if data.get(DISTANCE_COLUMN.key) is None:
+        data[DISTANCE_COLUMN.key] = ""
+    return [spreadsheet_text(data[key]) for key in header]
 
 
 def rows(queryset, base_url=None):
+    header = header_for(queryset)
     for data in records(queryset, base_url):
-        yield flat_row(data)
+        yield flat_row(data, header)
 
 
 # Writers ------------------------------------------------------------------------------
@@ -282,9 +314,14 @@ class _Line:
 def csv_stream(queryset, *, delimiter=";", bom=True, base_url=None):
     """CSV text chunks, header first. Defaults suit spreadsheet users in France (UTF-8
     with a byte-order mark, « ; » between columns); the open-data dump uses « , »."""
+    return csv_table(header_for(queryset), rows(queryset, base_url), delimiter=delimiter, bom=bom)
+
+
+def csv_table(header, table_rows, *, delimiter=";", bom=True):
+    """CSV text chunks of any table: `header`, then `table_rows` (lists of cells)."""
     writer = csv.writer(_Line(), delimiter=delimiter, lineterminator="\r\n")
-    yield ("\ufeff" if bom else "") + writer.writerow(HEADER)
-    for row in rows(queryset, base_url):
+    yield ("\ufeff" if bom else "") + writer.writerow(header)
+    for row in table_rows:
         yield writer.writerow(row)
 
 
@@ -298,11 +335,17 @@ def _text_cell(sheet, value):
 
 
 def xlsx_file(queryset, base_url=None):
-    """A temporary XLSX file (openpyxl's write-only mode writes rows as they come)."""
+    """A temporary XLSX file of the providers of `queryset`."""
+    return xlsx_table(header_for(queryset), rows(queryset, base_url))
+
+
+def xlsx_table(header, table_rows, sheet_name="Prestataires"):
+    """A temporary XLSX file of any table (openpyxl's write-only mode writes rows as they
+    come)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Prestataires")
-    sheet.append(HEADER)
-    for row in rows(queryset, base_url):
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(header)
+    for row in table_rows:
         sheet.append([_text_cell(sheet, value) for value in row])
     output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to FileResponse, which closes it)
     workbook.save(output)
@@ -322,13 +365,13 @@ ODS_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" \
 xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" \
 xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
-<office:body><office:spreadsheet><table:table table:name="Prestataires">
+<office:body><office:spreadsheet><table:table table:name="{sheet}">
 """
 ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>\n"
 
 
 def _ods_cell(value):
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return (
             f'<table:table-cell office:value-type="float" office:value="{value}">'
             f"<text:p>{value}</text:p></table:table-cell>"
@@ -344,7 +387,12 @@ def _ods_row(values):
 
 
 def ods_file(queryset, base_url=None):
-    """A temporary OpenDocument spreadsheet, its content.xml written row by row.
+    """A temporary OpenDocument spreadsheet of the providers of `queryset`."""
+    return ods_table(header_for(queryset), rows(queryset, base_url))
+
+
+def ods_table(header, table_rows, sheet_name="Prestataires"):
+    """A temporary OpenDocument spreadsheet of any table, its content.xml written row by row.
 
     Written by hand (the ODF package format is a zip of XML files) because no
     maintained library writes ODS without building the whole document in memory.
@@ -361,9 +409,9 @@ def ods_file(queryset, base_url=None):
         package.writestr("META-INF/manifest.xml", ODS_MANIFEST, zipfile.ZIP_DEFLATED)
         with package.open("content.xml", "w") as content:
             content = io.TextIOWrapper(content, encoding="utf-8")
-            content.write(ODS_HEAD)
-            content.write(_ods_row(HEADER))
-            for row in rows(queryset, base_url):
+            content.write(ODS_HEAD.format(sheet=escape(sheet_name, {'"': "&quot;"})))
+            content.write(_ods_row(header))
+            for row in table_rows:
                 content.write(_ods_row(row))
             content.write(ODS_TAIL)
             content.flush()

@@ -4,14 +4,18 @@ import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.geo import bounding_box, distance_km_expression, distance_label
 from core.publication import Status, visible_publicly_q
 from core.slugs import SlugFromNameMixin
 from core.text import clean_text, slug_for
@@ -176,6 +180,36 @@ class Label(SlugFromNameMixin, models.Model):
 
 
 CONCEPT_WEIGHT = 20
+# Where a provider is: the point a moderator set, else its seat commune's point.
+POSITION_LATITUDE = Coalesce("latitude", "seat__latitude")
+POSITION_LONGITUDE = Coalesce("longitude", "seat__longitude")
+
+
+def covering_q(territory):
+    """`ProviderQuerySet.covering` as a Q object, to combine with other conditions."""
+    through = Provider.service_areas.through
+    covered = through.objects.filter(
+        provider_id=OuterRef("pk"), territory_id__in=territory.self_and_ancestor_ids()
+    )
+    return Q(serves_whole_country=True) | Exists(covered)
+
+
+def within_km_q(origin, radius_km):
+    """`ProviderQuerySet.within_km` as a Q object: a bounding box in plain comparisons,
+    then the exact distance for what it keeps. Nothing when `origin` has no point."""
+    if origin.latitude is None:
+        return Q(pk__in=[])
+    south, north, west, east = bounding_box(origin.latitude, origin.longitude, radius_km)
+    distance = distance_km_expression(
+        POSITION_LATITUDE, POSITION_LONGITUDE, origin.latitude, origin.longitude
+    )
+    precise_in_box = Q(latitude__range=(south, north), longitude__range=(west, east))
+    seat_in_box = Q(
+        latitude__isnull=True,
+        seat__latitude__range=(south, north),
+        seat__longitude__range=(west, east),
+    )
+    return (precise_in_box | seat_in_box) & Q(LessThanOrEqual(distance, radius_km))
 
 
 def _offers(software_ids):
@@ -191,19 +225,31 @@ class ProviderQuerySet(models.QuerySet):
     def serving(self, territory):
         """Providers able to serve `territory`. The one definition, used everywhere.
 
-        A provider serves T when T or a territory containing T (its EPCI,
-        département, région) is in its service areas, when it serves the whole
-        country, or when its seat is inside T (a company serves its own place).
-        A provider whose service areas are only *parts* of T (one commune of a
-        département) is not listed for T.
+        A provider serves T when it covers T (`covering`) or when its seat is inside T (a
+        company serves its own place). A provider whose service areas are only *parts* of
+        T (one commune of a département) is not listed for T.
         """
-        through = Provider.service_areas.through
-        covered = through.objects.filter(
-            provider_id=OuterRef("pk"), territory_id__in=territory.self_and_ancestor_ids()
+        return self.filter(covering_q(territory) | territory.communes_q("seat__"))
+
+    def covering(self, territory):
+        """Providers whose service areas include `territory` or a territory containing it
+        (its EPCI, département, région), or that serve the whole country."""
+        return self.filter(covering_q(territory))
+
+    def with_distance(self, origin):
+        """Annotate `distance_km`: from the commune `origin`'s point to the provider's
+        position (`position_q`), NULL where either is unknown."""
+        if origin.latitude is None:
+            return self.annotate(distance_km=Value(None, output_field=models.FloatField()))
+        return self.annotate(
+            distance_km=distance_km_expression(
+                POSITION_LATITUDE, POSITION_LONGITUDE, origin.latitude, origin.longitude
+            )
         )
-        return self.filter(
-            Q(serves_whole_country=True) | Exists(covered) | territory.communes_q("seat__")
-        )
+
+    def within_km(self, origin, radius_km):
+        """Providers positioned within `radius_km` of the commune `origin`'s point."""
+        return self.filter(within_km_q(origin, radius_km))
 
     def with_locality(self, territory):
         """Annotate `locality` (a `Locality`): SEAT when the seat is inside `territory`,
@@ -387,6 +433,22 @@ class Provider(models.Model):
         related_name="seated_providers",
         limit_choices_to={"level": Level.COMMUNE},
     )
+    latitude = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_(
+            "Position précise (degrés décimaux, WGS84), facultative : sans elle, la fiche est "
+            "placée au point de la commune du siège."
+        ),
+    )
+    longitude = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     service_areas = models.ManyToManyField(
         Territory,
         verbose_name=_("zones d'intervention"),
@@ -521,6 +583,11 @@ class Provider(models.Model):
         for name in ("name", "address", "postal_code", "phone"):
             setattr(self, name, clean_text(getattr(self, name), 300)[0])
         self.description = clean_text(self.description, 5000, keep_newlines=True)[0]
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(
+                _("Indiquez la latitude et la longitude, ou aucune des deux."),
+                code="half_position",
+            )
 
     def _unique_slug(self):
         base = slug_for(self.name, max_length=200) or "prestataire"
@@ -572,6 +639,21 @@ class Provider(models.Model):
     @property
     def seated_in_place(self):
         return getattr(self, "locality", Locality.ELSEWHERE) == Locality.SEAT
+
+    @property
+    def position(self):
+        """(latitude, longitude): the point a moderator set, else the seat commune's;
+        (None, None) when neither is known. Needs `seat` loaded."""
+        if self.latitude is not None:
+            return self.latitude, self.longitude
+        return self.seat.latitude, self.seat.longitude
+
+    @property
+    def distance_text(self):
+        """« sur place », « à 12 km »… from a `with_distance` result ("" otherwise)."""
+        if not hasattr(self, "distance_km"):
+            return ""
+        return distance_label(self.distance_km, same_place=self.seated_in_place)
 
     def postal_address(self):
         """One-line address, for maps: "12 rue X, 91000 Évry-Courcouronnes, France"."""

@@ -5,7 +5,7 @@ though their views live here: they are pages of providers."""
 from django.urls import path
 
 from .curation import views as curation
-from .views import provider, search, software, territories
+from .views import coverage, provider, search, software, territories
 
 app_name = "providers"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("prestataires/<slug:slug>/mise-a-jour/", curation.request_update, name="request_update"),
     path("prestataires/<slug:slug>/signaler/", curation.report, name="report"),
     path("prestataires/<slug:slug>/signaler/merci/", curation.report_done, name="report_done"),
+    path("couverture/", coverage.coverage, name="coverage"),
     path("referencer/", curation.submit, name="submit"),
     path("referencer/merci/", curation.submit_done, name="submit_done"),
     path(

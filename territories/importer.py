@@ -16,7 +16,11 @@ not régions, and companies in Polynésie and Nouvelle-Calédonie are registered
 locally (numéro TAHITI, RIDET), not with a SIREN.
 """
 
+import csv
+import gzip
+import io
 import json
+import math
 import tarfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -39,6 +43,8 @@ TERRITORY_FIELDS = [
     "siren",
     "kind",
     "population",
+    "latitude",
+    "longitude",
     "is_current",
 ]
 PARENT_FIELDS = ["region", "departement", "epci"]
@@ -64,6 +70,8 @@ class Row:
     region: str | None = None
     departement: str | None = None
     epci: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass
@@ -71,9 +79,20 @@ class Dataset:
     rows: dict  # level -> {code: Row}
     postal_codes: set  # {(postal code, commune INSEE code)}
     aliases: dict  # alias code -> (name, kind, commune INSEE code)
+    communes_without_point: list = field(default_factory=list)
 
     def count(self, level):
         return len(self.rows[level])
+
+    def add_points(self, points):
+        """Give each commune its point from `points` ({INSEE code: (latitude, longitude)});
+        the codes of the communes that have none go to `communes_without_point`."""
+        missing = []
+        for code, row in self.rows[Level.COMMUNE].items():
+            row.latitude, row.longitude = points.get(code, (None, None))
+            if row.latitude is None:
+                missing.append(code)
+        self.communes_without_point = sorted(missing)
 
 
 @dataclass
@@ -92,6 +111,7 @@ class Report:
     aliases_added: int = 0
     aliases_updated: int = 0
     aliases_removed: int = 0
+    communes_without_point: list = field(default_factory=list)
 
     @property
     def changed(self):
@@ -136,8 +156,9 @@ def _population(item):
     return value if isinstance(value, int) and value >= 0 else None
 
 
-def read_archive(path):
-    """Parse the npm archive at `path` into a checked `Dataset`."""
+def read_archive(path, points=None):
+    """Parse the npm archive at `path` into a checked `Dataset`, with the communes' points
+    read from the file `points` when given (see `read_points`)."""
     try:
         with tarfile.open(path, "r:gz") as archive:
             raw = {
@@ -146,7 +167,39 @@ def read_archive(path):
             }
     except (OSError, tarfile.TarError, EOFError) as error:
         raise TerritoryDataError(f"archive illisible ({path}) : {error}") from None
-    return build_dataset(**raw)
+    dataset = build_dataset(**raw)
+    if points is not None:
+        dataset.add_points(read_points(points))
+    return dataset
+
+
+def read_points(path):
+    """{INSEE code: (latitude, longitude)} from the vendored commune points
+    (territories/data/commune-points.csv.gz: code, latitude, longitude, source)."""
+    try:
+        with gzip.open(path, "rb") as archive:
+            text = io.TextIOWrapper(archive, encoding="utf-8", newline="")
+            reader = csv.DictReader(text)
+            if not {"code", "latitude", "longitude"} <= set(reader.fieldnames or ()):
+                raise TerritoryDataError(f"{path} : colonnes code, latitude, longitude attendues")
+            points = {}
+            for line, row in enumerate(reader, start=2):
+                points[row["code"]] = _point(row, f"{path}, ligne {line}")
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+        raise TerritoryDataError(f"points des communes illisibles ({path}) : {error}") from None
+    return points
+
+
+def _point(row, where):
+    try:
+        latitude, longitude = float(row["latitude"]), float(row["longitude"])
+    except (TypeError, ValueError):
+        raise TerritoryDataError(f"{where} : coordonnées invalides") from None
+    if not (math.isfinite(latitude) and math.isfinite(longitude) and -90 <= latitude <= 90) or not (
+        -180 <= longitude <= 180
+    ):
+        raise TerritoryDataError(f"{where} : coordonnées hors limites")
+    return latitude, longitude
 
 
 def build_dataset(regions, departements, epci, communes):
@@ -309,7 +362,7 @@ def _assign_slugs(level, rows, retired):
 @transaction.atomic
 def apply_dataset(dataset):
     """Make the territory tables match `dataset`; return a `Report` of what changed."""
-    report = Report()
+    report = Report(communes_without_point=dataset.communes_without_point)
     existing = {(t.level, t.code): t for t in Territory.objects.all()}
     ids = {key: territory.pk for key, territory in existing.items()}
     renamed = []
@@ -340,6 +393,8 @@ def apply_dataset(dataset):
                 "siren": row.siren,
                 "kind": row.kind,
                 "population": row.population,
+                "latitude": row.latitude,
+                "longitude": row.longitude,
                 "is_current": True,
                 "region_id": ids.get((Level.REGION, row.region)),
                 "departement_id": ids.get((Level.DEPARTEMENT, row.departement)),

@@ -166,6 +166,10 @@ class Territory(models.Model):
         related_name="+",
         limit_choices_to={"level": Level.EPCI},
     )
+    # A commune's point (its town hall, or a point inside it), WGS84 degrees; see
+    # territories/data/README.md. Empty for the other levels and a commune without one.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     is_current = models.BooleanField(
         _("en vigueur"),
         default=True,

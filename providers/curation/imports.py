@@ -31,7 +31,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from core.text import clean_text, fold
 from offerings.models import ServiceKind, Software
-from providers.exports import HEADER, spreadsheet_text
+from providers.exports import DISTANCE_COLUMN, HEADER, spreadsheet_text
 from providers.models import Label, Provider, Status, Workforce, within_scope
 from providers.search.indexer import deferred_refresh
 from providers.validators import (
@@ -267,7 +267,9 @@ def read_table(name, content):
         if not any(cell.strip() for cell in cells):
             continue
         table.append((number, dict(zip(header, cells, strict=False))))
-    return table, [column for column in header if column and column not in HEADER]
+    # distance_km (an export from a commune) is computed, never imported: not worth a word.
+    known = {*HEADER, DISTANCE_COLUMN.key}
+    return table, [column for column in header if column and column not in known]
 
 
 # Checking rows ----------------------------------------------------------------------------

@@ -21,8 +21,16 @@ from core.pagecache import listing_counts
 from core.shared import forget, shared
 from core.text import clean_text
 from offerings.models import Offering, ServiceKind, Software, SoftwareCategory
-from providers.models import FacetKind, Label, Provider, SearchFacet, Workforce
-from territories.models import Territory
+from providers.models import (
+    FacetKind,
+    Label,
+    Provider,
+    SearchFacet,
+    Workforce,
+    covering_q,
+    within_km_q,
+)
+from territories.models import Level, Territory
 from territories.resolution import resolve
 
 from .understanding import read_query
@@ -41,9 +49,12 @@ MAX_VALUES_PER_FILTER = 20
 PAGE_SIZES = (20, 50, 100)
 SORTS = {
     "pertinence": _("Pertinence"),
+    "distance": _("Distance"),
     "nom": _("Nom"),
     "verification": _("Vérifiés récemment"),
 }
+# « Dans un rayon de » (km), offered when « Où ? » is a commune.
+RADII = (10, 20, 50, 100)
 # Read by the pagination (which reports a bad value itself); not reported as unknown.
 KNOWN_EXTRA = {"page", "par_page"}
 # The facets, in display order: (parameter, title).
@@ -116,6 +127,12 @@ class ProviderFilterSet(django_filters.FilterSet):
         field_name="accepts_new_clients",
         widget=forms.CheckboxInput,
     )
+    rayon = django_filters.TypedChoiceFilter(
+        label=_("Dans un rayon de"),
+        choices=[(str(km), f"{km} km") for km in RADII],
+        coerce=int,
+        method="noop",
+    )
     tri = django_filters.ChoiceFilter(
         label=_("Trier par"), choices=list(SORTS.items()), method="noop", empty_label=None
     )
@@ -162,11 +179,37 @@ class ProviderFilterSet(django_filters.FilterSet):
                 _("Lieu « %(typed)s » introuvable : il n'est pas pris en compte.")
                 % {"typed": self.place.text}
             )
+        self.origin = self._distance_origin(data)
         for typed, meant in self.widened.items():
             self.notices.append(
                 _("Recherche élargie : « %(typed)s » cherche aussi « %(meant)s ».")
                 % {"typed": typed, "meant": ", ".join(meant)}
             )
+
+    def _distance_origin(self, data):
+        """The commune distances are measured from: « Où ? » when it is a commune (or a
+        postal code) with a known point; None otherwise, and a notice when the radius or
+        the distance sort asked for one."""
+        place = self.place.territory
+        if place is not None and place.level == Level.COMMUNE and place.latitude is not None:
+            return place
+        if data.get("rayon") or data.get("tri") == "distance":
+            self._ignore(
+                _("La distance se mesure depuis une commune : indiquez-en une dans « Où ? ».")
+                if place is None or place.level != Level.COMMUNE
+                else _("Position de %(place)s inconnue : pas de distance.") % {"place": place}
+            )
+        return None
+
+    @property
+    def radius(self):
+        """The radius in km, when one is chosen and a commune gives the centre."""
+        value = self.data.get("rayon")
+        return int(value) if value and self.origin is not None else None
+
+    def sorts(self):
+        """The sorts this search offers: « Distance » only from a commune."""
+        return {key: label for key, label in SORTS.items() if key != "distance" or self.origin}
 
     def _with_place_understood(self, data):
         """The query with the place read in « Quoi ? » moved to « Où ? »."""
@@ -281,6 +324,15 @@ class ProviderFilterSet(django_filters.FilterSet):
                     cleaned[key] = value
                 elif value:
                     self._ignore(_("Tri inconnu ignoré."))
+            elif key == "rayon":
+                value = values[0] if values else ""
+                if value in {str(km) for km in RADII}:
+                    cleaned[key] = value
+                elif value:
+                    self._ignore(
+                        _("Rayon inconnu ignoré : choisissez %(choices)s km.")
+                        % {"choices": ", ".join(str(km) for km in RADII)}
+                    )
             elif key not in KNOWN_EXTRA:
                 name, _truncated = clean_text(key, 40)
                 self._ignore(_("Paramètre inconnu ignoré : « %(key)s ».") % {"key": name})
@@ -304,8 +356,13 @@ class ProviderFilterSet(django_filters.FilterSet):
         place = self.place.territory
         if place is not None:
             queryset = queryset.with_locality(place)
+            if self.origin is not None:
+                queryset = queryset.with_distance(self.origin)
             if data.get("local") is True:
                 queryset = queryset.located_in(place)
+            elif self.radius:
+                # Seated within the radius, or covering the place wherever they are seated.
+                queryset = queryset.filter(within_km_q(place, self.radius) | covering_q(place))
             else:
                 queryset = queryset.serving(place)
         elif self.place.ambiguous:
@@ -334,9 +391,9 @@ class ProviderFilterSet(django_filters.FilterSet):
     @property
     def sort(self):
         value = self.data.get("tri")
-        if value in SORTS:
+        if value in self.sorts():
             return value
-        return "pertinence"
+        return "distance" if self.origin is not None else "pertinence"
 
     @property
     def qs(self):
@@ -349,12 +406,36 @@ class ProviderFilterSet(django_filters.FilterSet):
             return queryset.order_by("name", "pk")
         if self.sort == "verification":
             return queryset.order_by(F("last_verified_at").desc(nulls_last=True), "name", "pk")
+        if self.sort == "distance":
+            keys = [F("distance_km").asc(nulls_last=True)]
+            if self.token_groups or self.concepts:
+                keys.append("-relevance")
+            return queryset.order_by(*keys, "name", "pk")
         keys = []
         if self.place.territory is not None:
             keys.append("-locality")
         if self.token_groups or self.concepts:
             keys.append("-relevance")
         return queryset.order_by(*keys, "name", "pk")
+
+    def mark_reasons(self, providers):
+        """Tell, on each of these providers (a page of results), why it is listed for a
+        commune: `covers_place` when its service areas cover it (or it serves the whole
+        country), beside its `distance_km`; one query, none without a commune."""
+        providers = list(providers)
+        if self.origin is None or not providers:
+            return providers
+        covering = set(
+            Provider.objects.filter(pk__in=[provider.pk for provider in providers])
+            .covering(self.origin)
+            .values_list("pk", flat=True)
+        )
+        for provider in providers:
+            provider.covers_place = provider.pk in covering
+            provider.outside_radius = self.radius is not None and (
+                provider.distance_km is None or provider.distance_km > self.radius
+            )
+        return providers
 
     # Facets ---------------------------------------------------------------
 
@@ -507,6 +588,8 @@ class ProviderFilterSet(django_filters.FilterSet):
         for key, values in self.data.lists():
             if key in {"tri", "par_page", "page"} or (key == "local" and not self.place.territory):
                 continue
+            if key == "rayon" and self.origin is None:
+                continue
             for value in values:
                 chips.append(
                     {
@@ -525,6 +608,8 @@ class ProviderFilterSet(django_filters.FilterSet):
             return _("Lieu : %(value)s") % {"value": place or value}
         if key == "local":
             return _("Installés sur place")
+        if key == "rayon":
+            return _("Dans un rayon de %(km)s km") % {"km": value}
         if key == "disponible":
             return _("Accepte de nouveaux clients")
         if key == "litteral":

@@ -6,7 +6,8 @@ from django.views.decorators.http import require_safe
 
 from core.pagecache import cache_public_page
 from core.pagination import paginate
-from providers.search.filters import PAGE_SIZES, SORTS, ProviderFilterSet
+from providers.maps import results_map
+from providers.search.filters import PAGE_SIZES, RADII, ProviderFilterSet
 from territories.models import Level
 
 # What the page reads from its query string; anything else is left out of its cache key.
@@ -27,6 +28,7 @@ def search(request):
         notices=filterset.notices,
         count=filterset.result_count,
     )
+    page.object_list = filterset.mark_reasons(page.object_list)
     data = filterset.data
     place = filterset.place
     context = {
@@ -34,7 +36,8 @@ def search(request):
         "page": page,
         "notices": notices,
         "place": place,
-        "sorts": SORTS,
+        "sorts": filterset.sorts(),
+        "radii": RADII,
         "current_query": data.urlencode(),
         "page_query": filterset.query_string(),
         "export_query": filterset.query_string(par_page=None),
@@ -42,7 +45,7 @@ def search(request):
         "hidden_params": [
             (key, value)
             for key, values in data.lists()
-            if key not in {"q", "ou", "local", "page", "litteral"}
+            if key not in {"q", "ou", "local", "rayon", "page", "litteral"}
             for value in values
         ],
         "sort_hidden_params": [
@@ -66,6 +69,10 @@ def search(request):
             for other in place.alternatives
         ]
         context["widen_links"] = [] if page.paginator.count else widen_links(filterset)
+        if place.territory is not None and page.paginator.count:
+            context["map"] = results_map(
+                page.object_list, place.territory, start=page.start_index()
+            )
     return render(request, "providers/search.html", context)
 
 

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_safe
 from core.jsonld import organization_list
 from core.pagecache import cache_public_page, listing_counts
 from offerings.models import Offering, Software, SoftwareCategory
+from providers.coverage import cached_coverage
+from providers.maps import coverage_map
 from providers.models import Provider
 
 LIST_LIMIT = 20
@@ -48,6 +50,8 @@ def software_detail(request, slug):
         f"software:{software.pk}", counts
     )
     listed = list(providers.for_listing().order_by("name", "pk")[: LIST_LIMIT + 1])
+    coverage_query = urlencode({"logiciel": software.slug})
+    coverage_rows = cached_coverage(providers, None, f"logiciel={software.slug}&categorie=")
     context = {
         "software": software,
         "provider_count": provider_count,
@@ -56,6 +60,15 @@ def software_detail(request, slug):
         "providers": listed[:LIST_LIMIT],
         "more": len(listed) > LIST_LIMIT,
         "search_query": urlencode({"logiciel": software.slug}),
+        "coverage_rows": sorted(coverage_rows, key=lambda row: (row.serving, row.territory.code)),
+        "uncovered_count": sum(1 for row in coverage_rows if row.uncovered),
+        "coverage_query": coverage_query,
+        "map": coverage_map(
+            coverage_rows,
+            None,
+            search_query=coverage_query,
+            title=f"Prestataires {software.name} intervenant, par département",
+        ),
         "crumbs": [("Logiciels", reverse("offerings:software_list")), (software.name, None)],
         "labels": software.labels.all(),
         "needs": software.needs.all(),

@@ -10,7 +10,10 @@ from django.views.decorators.http import require_safe
 from core.jsonld import organization_list
 from core.pagecache import cache_public_page, listing_counts
 from core.pagination import sliced_by_ids
+from providers.coverage import cached_coverage
+from providers.maps import add_seats, coverage_map
 from providers.models import Provider
+from providers.search.filters import reference_choices
 from territories.models import SCHEMA_ORG_TYPES, Level, Territory
 
 LIST_LIMIT = 20
@@ -25,6 +28,42 @@ def index(request):
     return render(
         request, "territories/index.html", {"rows": rows, "crumbs_index": [("Territoires", None)]}
     )
+
+
+def _coverage(request, territory):
+    """The map of a région (its départements) or a département (its EPCI): shaded by the
+    providers serving each, for all programs or the one chosen (?logiciel=), with the seats
+    of the providers seated there as points."""
+    choices = dict(reference_choices()["logiciel"])
+    chosen = request.GET.get("logiciel", "")
+    notice = ""
+    if chosen and chosen not in choices:
+        notice = "Logiciel inconnu ignoré : la carte montre tous les logiciels."
+        chosen = ""
+    providers = Provider.objects.published()
+    if chosen:
+        providers = providers.offering(software=[chosen])
+    rows = cached_coverage(providers, territory, f"logiciel={chosen}&categorie=")
+    query = urlencode({"logiciel": chosen}) if chosen else ""
+    what = f" {choices[chosen]}" if chosen else ""
+    unit = "département" if territory.level == Level.REGION else "intercommunalité"
+    drawn = coverage_map(
+        rows,
+        territory,
+        search_query=query,
+        title=f"Prestataires{what} intervenant par {unit}, {territory.name}, et leurs sièges",
+    )
+    add_seats(drawn, providers.located_in(territory))
+    return {
+        "map": drawn,
+        "map_rows": sorted(rows, key=lambda row: (row.serving, row.territory.name)),
+        "map_unit": unit,
+        "map_software": chosen,
+        "map_software_name": choices.get(chosen, ""),
+        "map_software_choices": sorted(choices.items(), key=lambda item: item[1].lower()),
+        "map_query": query,
+        "map_notice": notice,
+    }
 
 
 def _page(request, territory, children=(), children_title=""):
@@ -57,6 +96,8 @@ def _page(request, territory, children=(), children_title=""):
         "children_title": children_title,
         "crumbs": _crumbs(territory),
     }
+    if territory.level in (Level.REGION, Level.DEPARTEMENT):
+        context.update(_coverage(request, territory))
     context["structured_data"] = territory_structured_data(request, territory, context)
     return render(request, "territories/detail.html", context)
 
@@ -85,7 +126,7 @@ def _get(level, slug, **parents):
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(params=("logiciel",))
 def region(request, region):
     territory = _get(Level.REGION, region)
     children = Territory.objects.departements().filter(region=territory).select_related("region")
@@ -93,7 +134,7 @@ def region(request, region):
 
 
 @require_safe
-@cache_public_page()
+@cache_public_page(params=("logiciel",))
 def departement(request, region, departement):
     territory = _get(Level.DEPARTEMENT, departement, region=region)
     children = Territory.objects.epcis().filter(departement=territory).order_by("name")

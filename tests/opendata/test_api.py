@@ -358,8 +358,16 @@ def test_a_malformed_slug_is_a_json_404(client, path):
     get_json(client, f"{API}{path}", status=404)
 
 
-@pytest.mark.parametrize("path", ["territoires/commune/%00/", "territoires/%00/91/"])
-def test_a_nul_character_in_a_territory_path_is_a_json_404(client, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "territoires/commune/%00/",
+        "territoires/%00/91/",
+        "prestataires/%00%3Cx-probe%3E/",  # found by the property tests on PostgreSQL
+        "logiciels/%00/",
+    ],
+)
+def test_a_nul_character_in_a_path_is_a_json_404(client, path):
     client.raise_request_exception = False
     get_json(client, f"{API}{path}", status=404)
 

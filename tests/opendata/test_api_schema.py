@@ -211,7 +211,7 @@ def test_server_url_and_paths_join_into_working_urls(client, demo_data):
 
 def test_every_documented_path_answers(client, demo_data):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert len(paths) == 9
+    assert len(paths) == 10
     examples = {"{slug}": "essonne-gestion-libre", "{niveau}": "commune", "{code}": "91228"}
     for template in paths:
         url = template

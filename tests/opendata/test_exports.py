@@ -58,7 +58,8 @@ def test_csv_opens_in_french_excel_with_readable_columns(client, demo_data):
     response = client.get("/prestataires/telecharger.csv?q=dolibarr&ou=Évry")
     raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
-    assert raw.split(b"\r\n")[0].decode("utf-8-sig") == ";".join(HEADER)
+    # From a commune, each row also says how far the provider is (distance_km, last).
+    assert raw.split(b"\r\n")[0].decode("utf-8-sig") == ";".join([*HEADER, "distance_km"])
     row = csv_rows(client.get("/prestataires/telecharger.csv?q=dolibarr&ou=Évry"))[0]
     assert row["nom"] == "Essonne Gestion Libre"
     assert row["commune_siege"] == "Évry-Courcouronnes (91)"

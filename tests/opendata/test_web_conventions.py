@@ -41,10 +41,13 @@ class Head(HTMLParser):
         self.links = {}
         self.json_ld = []
         self._in = None
+        self._in_svg = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "title":
+        if tag == "svg":  # a map's <title> elements name its drawing, not the page
+            self._in_svg = True
+        elif tag == "title" and not self._in_svg:
             self._in = "title"
         elif tag == "meta" and ("property" in attrs or "name" in attrs):
             key = attrs.get("property") or attrs.get("name")
@@ -57,6 +60,8 @@ class Head(HTMLParser):
             self.json_ld.append("")
 
     def handle_endtag(self, tag):
+        if tag == "svg":
+            self._in_svg = False
         if tag in ("title", "script"):
             self._in = None
 

@@ -135,6 +135,41 @@ def test_admin_refuses_an_invalid_siren_with_the_reason(admin_client):
     assert not Provider.objects.filter(slug="mauvais-siren").exists()
 
 
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "message"),
+    [
+        ("48.6", "", "Indiquez la latitude et la longitude, ou aucune des deux."),
+        ("91", "2.4", "inférieure ou égale à 90"),
+        ("nan", "2.4", "Saisissez un nombre"),
+    ],
+)
+def test_a_moderator_sets_a_precise_position_or_is_told_what_is_wrong(
+    admin_client, latitude, longitude, message
+):
+    data = {
+        "name": "Agence Évry",
+        "slug": "agence-evry",
+        "seat": commune("91228").pk,
+        "status": Status.DRAFT,
+        "offerings-TOTAL_FORMS": "0",
+        "offerings-INITIAL_FORMS": "0",
+    }
+    page = admin_client.get(reverse("admin:providers_provider_add")).content.decode()
+    assert "Une position précise" in page
+    response = admin_client.post(
+        reverse("admin:providers_provider_add"),
+        {**data, "latitude": latitude, "longitude": longitude},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Provider.objects.filter(slug="agence-evry").exists()
+    response = admin_client.post(
+        reverse("admin:providers_provider_add"), {**data, "latitude": "48.63", "longitude": "2.44"}
+    )
+    assert response.status_code == 302
+    assert Provider.objects.get(slug="agence-evry").position == (48.63, 2.44)
+
+
 def test_bulk_publish_and_archive(admin_client):
     pending = ProviderFactory.create_batch(3, status=Status.PENDING)
     url = reverse("admin:providers_provider_changelist")

@@ -27,11 +27,17 @@ class Command(BaseCommand):
             default=str(settings.TERRITORIES_ARCHIVE),
             help="Archive npm @etalab/decoupage-administratif (.tgz). Par défaut : %(default)s",
         )
+        parser.add_argument(
+            "--points",
+            default=str(settings.TERRITORY_POINTS),
+            help="Points des communes (CSV gzip : code, latitude, longitude). "
+            "Par défaut : %(default)s",
+        )
 
-    def handle(self, *args, archive, **options):
+    def handle(self, *args, archive, points, **options):
         started = time.monotonic()
         try:
-            dataset = read_archive(archive)
+            dataset = read_archive(archive, points=points)
         except TerritoryDataError as error:
             raise CommandError(f"Import annulé, aucune donnée modifiée : {error}") from error
         report = apply_dataset(dataset)
@@ -46,5 +52,14 @@ class Command(BaseCommand):
             f"anciens codes : +{report.aliases_added} ~{report.aliases_updated} "
             f"−{report.aliases_removed}"
         )
+        missing = report.communes_without_point
+        if missing:
+            shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Communes sans point (pas de distance depuis ou vers elles) : "
+                    f"{len(missing)} ({shown})"
+                )
+            )
         verdict = "Territoires à jour" if report.changed else "Aucun changement"
         self.stdout.write(self.style.SUCCESS(f"{verdict} ({time.monotonic() - started:.1f} s)."))

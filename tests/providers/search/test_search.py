@@ -40,7 +40,7 @@ def test_owner_search_dolibarr_near_evry_finds_local_integrator_first(search):
     assert names(response) == ["Essonne Gestion Libre", "Atelier Facture Ouverte"]
     page = response.content.decode()
     assert "Installé sur place" in page
-    assert "Dans le département" in page
+    assert "à 17 km" in page  # Massy, nearest first from a commune
 
 
 @pytest.mark.parametrize(
