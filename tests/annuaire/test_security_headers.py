@@ -41,6 +41,9 @@ PUBLIC_PAGES = [
     "/logiciels/dolibarr/",
     "/territoires/",
     "/territoires/ile-de-france/essonne/",
+    "/territoires/ile-de-france/",
+    "/prestataires/?ou=%C3%89vry&rayon=20",
+    "/couverture/?region=ile-de-france",
     "/referencer/",
     "/donnees-ouvertes/",
     "/a-propos/",
@@ -86,6 +89,16 @@ def test_admin_pages_carry_the_policies_and_our_templates_no_inline_style(
     assert response.status_code == 200
     assert_policies(response)
     assert not INLINE_SCRIPT.search(response.content.decode())
+
+
+def test_the_audit_history_list_holds_no_inline_style_the_policy_would_refuse(
+    admin_client, listing
+):
+    listing.description = "Changée"
+    listing.save()
+    page = admin_client.get(f"/admin/providers/provider/{listing.pk}/history/")
+    assert '<p class="paginator">' in page.content.decode()
+    assert not INLINE_STYLE.search(page.content.decode())
 
 
 def test_the_admin_login_carries_the_policies(client):
