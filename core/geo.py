@@ -10,8 +10,9 @@ before the trigonometry.
 
 import math
 
-from django.db.models import FloatField, Value
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Case, FloatField, Value, When
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models.lookups import GreaterThan
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_OF_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
@@ -36,13 +37,20 @@ def distance_km_expression(latitude, longitude, origin_latitude, origin_longitud
     a = Power(Sin(half_dphi), 2) + Value(math.cos(origin_phi)) * Cos(phi) * Power(
         Sin(half_dlambda), 2
     )
-    # min(1, …): rounding must never take ASIN out of its domain (PostgreSQL raises).
-    return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Sqrt(a), Value(1.0)), output_field=FloatField())
+    # At most 1: rounding must never take ASIN out of its domain (PostgreSQL raises). Not
+    # LEAST(): PostgreSQL's ignores a NULL (an unknown position would read as 20,015 km)
+    # where SQLite's MIN() returns NULL; a CASE keeps NULL on both.
+    root = Sqrt(a)
+    clamped = Case(
+        When(GreaterThan(root, 1.0), then=Value(1.0)), default=root, output_field=FloatField()
+    )
+    return Value(2 * EARTH_RADIUS_KM) * ASin(clamped, output_field=FloatField())
 
 
 def bounding_box(latitude, longitude, radius_km):
     """(south, north, west, east) in degrees of a box holding every point within
-    `radius_km` of the origin (wider near the poles, never narrower)."""
+    `radius_km` of the origin (wider near the poles, never narrower). It does not wrap
+    around ±180° of longitude: no French commune is within 100 km of it."""
     dlat = radius_km / KM_PER_DEGREE_OF_LATITUDE
     cos_lat = math.cos(math.radians(min(89.0, abs(latitude) + dlat)))
     dlon = min(180.0, radius_km / (KM_PER_DEGREE_OF_LATITUDE * cos_lat))

@@ -17,6 +17,7 @@ variation of it, and has no invalidation but the timeout.
 
 import hashlib
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -77,18 +78,22 @@ def _anonymous(request):
 
 
 def _key(request, allowed):
-    """The cache key, or None when the request should not be cached."""
+    """The cache key, or None when the request should not be cached.
+
+    Keyed on the parameters the page reads, each with its values exactly as sent, in the
+    order sent (a view may read the first or the last of repeated values, and may or may
+    not strip them: `?logiciel=moodle&logiciel=` must not share the page of
+    `?logiciel=moodle`); only the order of different parameters does not matter."""
     pairs = []
     for name, values in request.GET.lists():
         if name not in allowed:
             continue
         for value in values:
-            value = value.strip()
             if len(value) > MAX_VALUE_LENGTH:
                 return None
-            if value:
-                pairs.append((name, value))
-    normalised = "&".join(f"{name}={value}" for name, value in sorted(set(pairs)))
+            pairs.append((name, value))
+    pairs.sort(key=lambda pair: pair[0])  # stable: the values of one name keep their order
+    normalised = urlencode(pairs)
     current = generation(PAGES_GENERATION)
     if current is None:
         return None

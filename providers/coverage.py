@@ -9,24 +9,22 @@ départements and régions they belong to), then each provider adds one to every
 serves, found through a map from each possible service area to the areas it covers.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django import forms
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from core.pagecache import listing_counts
-from core.shared import shared
 from core.text import clean_text
 from offerings.models import Software, SoftwareCategory
-from territories.models import Level, Territory
+from territories.models import Level, Territory, departement_choices
 
 from .exports import spreadsheet_text
 from .models import Provider
 from .search.filters import reference_choices
-
-DEPARTEMENTS_KEY = "providers:departement-choices:v1"
 
 
 @dataclass
@@ -67,10 +65,11 @@ def _covered_by(areas):
             add(area.pk, area.pk)
             add(area.region_id, area.pk)
         return covered
+    # Every commune row, retired ones too, as Territory.ancestor_ids reads an EPCI's parents.
     memberships = (
-        Territory.objects.communes()
-        .filter(epci__in=[area.pk for area in areas])
+        Territory.objects.filter(level=Level.COMMUNE, epci__in=[area.pk for area in areas])
         .values_list("epci", "departement", "region")
+        .order_by()
         .distinct()
     )
     for area in areas:
@@ -91,37 +90,57 @@ def coverage(providers, areas):
     covered = _covered_by(areas)
     seated, serving = Counter(), Counter()
     everywhere = 0
-    seats = {}
-    for pk, whole_country, seat_area in providers.order_by().values_list(
-        "pk", "serves_whole_country", seat_field
-    ):
-        if whole_country:
+    served = defaultdict(set)
+    whole_country = set()
+    # Only the providers seated in the areas, or serving the whole country: the others count
+    # through their service areas alone (a région's page: 4,000 rows instead of 18,000).
+    rows = (
+        providers.order_by()
+        .filter(Q(**{f"{seat_field}__in": ids}) | Q(serves_whole_country=True))
+        .values_list("pk", "serves_whole_country", seat_field)
+    )
+    for pk, serves_everywhere, seat_area in rows:
+        if serves_everywhere:
             everywhere += 1
+            whole_country.add(pk)
         if seat_area in ids:
             seated[seat_area] += 1
-        seats[pk] = (whole_country, seat_area)
-    served = {pk: {seat_area} for pk, (whole_country, seat_area) in seats.items()}
+            served[pk].add(seat_area)
     through = Provider.service_areas.through.objects.filter(
         provider__in=providers.order_by().values("pk"), territory_id__in=list(covered)
     )
     for provider_id, territory_id in through.values_list("provider_id", "territory_id"):
         served[provider_id] |= covered[territory_id]
     for pk, areas_served in served.items():
-        if not seats[pk][0]:
+        if pk not in whole_country:  # counted everywhere already
             serving.update(areas_served & ids)
     return [AreaCoverage(area, seated[area.pk], serving[area.pk] + everywhere) for area in areas]
 
 
-def cached_coverage(providers, scope, key):
-    """`coverage` of `providers` over `sub_areas(scope)`, kept with the listing counts
-    (computed again after any listing changes). `key` names the provider set."""
+def coverage_for(scope, software="", category=""):
+    """[AreaCoverage] of `sub_areas(scope)` for the published providers of a program (slug)
+    or a category, or of all programs: the one entry point of the coverage page, the maps,
+    the downloads and the API. Kept with the listing counts (computed again after any
+    listing changes)."""
+    published = Provider.objects.published()
+    if software:
+        providers = published.offering(software=[software])
+    elif category:
+        providers = published.offering(categories=[category])
+    else:
+        providers = published
     areas = sub_areas(scope)
     scope_key = "france" if scope is None else f"{scope.level}:{scope.pk}"
     counts = listing_counts(
-        f"coverage:{key}:{scope_key}",
+        f"coverage:{software}:{category}:{scope_key}",
         lambda: {row.territory.pk: (row.seated, row.serving) for row in coverage(providers, areas)},
     )
     return [AreaCoverage(area, *counts.get(area.pk, (0, 0))) for area in areas]
+
+
+def uncovered_first(rows):
+    """Places nobody serves first, then the least served, then by name."""
+    return sorted(rows, key=lambda row: (row.serving, row.seated, row.territory.name))
 
 
 SORTS = {
@@ -130,20 +149,6 @@ SORTS = {
     "installes": _("Prestataires installés"),
     "intervenants": _("Prestataires intervenant"),
 }
-
-
-def departement_choices():
-    """(slug, label) of the 101 départements, in code order: reference data, shared."""
-    return shared(
-        DEPARTEMENTS_KEY,
-        lambda: [
-            (slug, f"{code} — {name}")
-            for slug, code, name in Territory.objects.departements()
-            .order_by("code")
-            .values_list("slug", "code", "name")
-        ],
-        3600,
-    )
 
 
 class CoverageForm(forms.Form):
@@ -176,7 +181,7 @@ class CoverageForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("logiciel") and cleaned.get("categorie"):
-            raise forms.ValidationError(_("Choisissez un logiciel ou une catégorie, pas les deux."))
+            self.add_error("categorie", _("Choisissez un logiciel ou une catégorie, pas les deux."))
         return cleaned
 
     @property
@@ -189,14 +194,6 @@ class CoverageForm(forms.Form):
             for name, value in getattr(self, "cleaned_data", {}).items()
             if name not in self.errors
         }
-
-    def providers(self):
-        published = Provider.objects.published()
-        if self.values.get("logiciel"):
-            return published.offering(software=[self.values["logiciel"]])
-        if self.values.get("categorie"):
-            return published.offering(categories=[self.values["categorie"]])
-        return published
 
     def scope(self):
         """The perimeter: a département (EPCI rows), a région, or None for France."""
@@ -223,10 +220,10 @@ class CoverageForm(forms.Form):
         """[AreaCoverage] of the perimeter, sorted as asked (places nobody serves first by
         default, then the least served, then by name)."""
         values = self.values
-        key = f"logiciel={values.get('logiciel', '')}&categorie={values.get('categorie', '')}"
-        rows = cached_coverage(self.providers(), scope, key)
+        rows = coverage_for(scope, values.get("logiciel", ""), values.get("categorie", ""))
+        if self.sort == "manque":
+            return uncovered_first(rows)
         keys = {
-            "manque": lambda row: (row.serving, row.seated, row.territory.name),
             "nom": lambda row: row.territory.name,
             "installes": lambda row: (-row.seated, -row.serving, row.territory.name),
             "intervenants": lambda row: (-row.serving, -row.seated, row.territory.name),

@@ -321,7 +321,11 @@ def csv_table(header, table_rows, *, delimiter=";", bom=True):
     """CSV text chunks of any table: `header`, then `table_rows` (lists of cells)."""
     writer = csv.writer(_Line(), delimiter=delimiter, lineterminator="\r\n")
     yield ("\ufeff" if bom else "") + writer.writerow(header)
+    # « ; » is the French spreadsheets' CSV: there a decimal point is not a number (12,5 is).
+    french = delimiter == ";"
     for row in table_rows:
+        if french:
+            row = [str(cell).replace(".", ",") if isinstance(cell, float) else cell for cell in row]
         yield writer.writerow(row)
 
 

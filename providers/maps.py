@@ -22,9 +22,8 @@ from territories.maps import (
 )
 from territories.models import Level
 
-from .models import POSITION_LATITUDE, POSITION_LONGITUDE
-
-MAX_SEAT_POINTS = 400  # communes drawn as seats on one map; the busiest first
+MAX_SEAT_POINTS = 120  # communes drawn as seats on one map, the busiest first (page weight)
+RESULTS_FRAME = 130  # the smallest width of a results map, in map units (≈ 150 km)
 
 
 def _plural(count, word):
@@ -60,6 +59,7 @@ def coverage_map(rows, scope, *, search_query="", title=""):
                 code=row.territory.code,
                 d=contour["d"],
                 fill=fill_for(row.serving) or NONE_FILL,
+                none=row.uncovered,
                 label=coverage_label(row),
                 href=row.territory.get_absolute_url() + suffix,
             )
@@ -69,7 +69,10 @@ def coverage_map(rows, scope, *, search_query="", title=""):
         if rows[0].territory.level == Level.DEPARTEMENT
         else f"Prestataires intervenant par intercommunalité, {scope.name}"
     )
-    drawn = Map(title=title, viewbox=tuple(shapes()["viewbox"]), areas=areas, legend=legend)
+    drawn = Map(title=title, viewbox=tuple(shapes()["viewbox"]), areas=areas)
+    drawn.legend = [
+        (fill, f"{text} prestataire{'s' if text != '1' else ''}") for fill, text in legend
+    ]
     drawn.legend.append((None, "aucun prestataire"))
     if scope is None:
         drawn.frames = france_frames()
@@ -100,7 +103,7 @@ def add_seats(drawn, providers):
         return None
     seats = defaultdict(lambda: {"count": 0})
     rows = providers.order_by().values_list(
-        "seat_id", "seat__name", "seat__code", POSITION_LATITUDE, POSITION_LONGITUDE
+        "seat_id", "seat__name", "seat__code", "seat__latitude", "seat__longitude"
     )
     for seat_id, name, code, latitude, longitude in rows:
         seat = seats[seat_id]
@@ -132,9 +135,16 @@ def add_seats(drawn, providers):
 
 def results_map(providers, place, *, start=1):
     """The seats of a page of results as numbered points (matching the list's numbers; not
-    links, the list right below is where to go),
-    around `place`, the searched territory. Points overseas when the place is in
-    metropolitan France (or the reverse) are left out, and the note says how many."""
+    links: the list right below is where to go), on a map framed on `place`, the searched
+    territory, at least RESULTS_FRAME units (≈ 150 km) wide. Seats outside the frame
+    (further away, overseas, or of unknown position) are left out, and the note says how
+    many: drawing all of France for two far-away providers made the page 4 times heavier."""
+    focus = _place_bbox(place)
+    if focus is None:
+        return None
+    centre = ((focus[0] + focus[2]) / 2, (focus[1] + focus[3]) / 2)
+    side = max(focus[2] - focus[0], focus[3] - focus[1], RESULTS_FRAME)
+    frame = [centre[0] - side / 2, centre[1] - side / 2, centre[0] + side / 2, centre[1] + side / 2]
     zone = territory_zone(place)
     positions = []
     left_out = 0
@@ -142,26 +152,13 @@ def results_map(providers, place, *, start=1):
         latitude, longitude = provider.position
         seat_zone = zone_of(provider.seat.departement_code)
         point = project(latitude, longitude, seat_zone) if seat_zone == zone else None
-        if point is None:
+        if point is None or not (
+            frame[0] <= point[0] <= frame[2] and frame[1] <= point[1] <= frame[3]
+        ):
             left_out += 1
             continue
-        distance = provider.distance_text
-        positions.append((number, provider, point, distance))
-    focus = _place_bbox(place)
-    if not positions and focus is None:
-        return None
-    xs = [point[0] for _n, _p, point, _d in positions]
-    ys = [point[1] for _n, _p, point, _d in positions]
-    if focus is not None:
-        xs += [focus[0], focus[2]]
-        ys += [focus[1], focus[3]]
-    bbox = [min(xs), min(ys), max(xs), max(ys)]
-    side = max(bbox[2] - bbox[0], bbox[3] - bbox[1], 20)  # never closer than ≈ 20 km
-    centre = ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
-    viewbox = frame_of(
-        [centre[0] - side / 2, centre[1] - side / 2, centre[0] + side / 2, centre[1] + side / 2],
-        padding=0.08,
-    )
+        positions.append((number, provider, point, provider.distance_text))
+    viewbox = frame_of(frame, padding=0.04)
     drawn = Map(title=f"Sièges des prestataires de cette page, autour de {place}", viewbox=viewbox)
     drawn.context = context_areas(Level.DEPARTEMENT, viewbox)
     unit = drawn.unit
@@ -170,20 +167,12 @@ def results_map(providers, place, *, start=1):
         label = f"{number}. {provider.name}, siège à {provider.seat.name}"
         if distance:
             label += f", {distance}"
-        drawn.points.append(
-            MapPoint(
-                x=x,
-                y=y,
-                r=round(unit * 2.2, 2),
-                label=label,
-                number=number,
-            )
-        )
+        drawn.points.append(MapPoint(x=x, y=y, r=round(unit * 2.2, 2), label=label, number=number))
     if left_out:
         drawn.note = (
             f"{_plural(left_out, 'prestataire')} de cette page "
-            f"{'sont' if left_out > 1 else 'est'} hors du cadre de cette carte (outre-mer ou "
-            "position inconnue)."
+            f"{'ont leur' if left_out > 1 else 'a son'} siège hors du cadre de cette carte "
+            "(plus loin, outre-mer ou position inconnue)."
         )
     return drawn
 

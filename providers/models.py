@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.geo import bounding_box, distance_km_expression, distance_label
+from core.geo import bounding_box, distance_km_expression, distance_label, haversine_km
 from core.publication import Status, visible_publicly_q
 from core.slugs import SlugFromNameMixin
 from core.text import clean_text, slug_for
@@ -180,6 +180,8 @@ class Label(SlugFromNameMixin, models.Model):
 
 
 CONCEPT_WEIGHT = 20
+# A precise position is somewhere in or near the seat commune; further, it is a mistake.
+MAX_KM_FROM_SEAT = 50
 # Where a provider is: the point a moderator set, else its seat commune's point.
 POSITION_LATITUDE = Coalesce("latitude", "seat__latitude")
 POSITION_LONGITUDE = Coalesce("longitude", "seat__longitude")
@@ -238,7 +240,7 @@ class ProviderQuerySet(models.QuerySet):
 
     def with_distance(self, origin):
         """Annotate `distance_km`: from the commune `origin`'s point to the provider's
-        position (`position_q`), NULL where either is unknown."""
+        position (POSITION_LATITUDE, POSITION_LONGITUDE), NULL where either is unknown."""
         if origin.latitude is None:
             return self.annotate(distance_km=Value(None, output_field=models.FloatField()))
         return self.annotate(
@@ -247,9 +249,10 @@ class ProviderQuerySet(models.QuerySet):
             )
         )
 
-    def within_km(self, origin, radius_km):
-        """Providers positioned within `radius_km` of the commune `origin`'s point."""
-        return self.filter(within_km_q(origin, radius_km))
+    def near(self, origin, radius_km):
+        """The search's radius: providers positioned within `radius_km` of the commune
+        `origin`'s point, *and* those covering it (`covering`) wherever they are seated."""
+        return self.filter(within_km_q(origin, radius_km) | covering_q(origin))
 
     def with_locality(self, territory):
         """Annotate `locality` (a `Locality`): SEAT when the seat is inside `territory`,
@@ -550,6 +553,14 @@ class Provider(models.Model):
                 name="provider_unique_siren",
                 violation_error_message=_("Un prestataire avec ce SIREN existe déjà."),
             ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="provider_whole_position",
+                violation_error_message=_(
+                    "Indiquez la latitude et la longitude, ou aucune des deux."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "name"], name="provider_status_name_idx"),
@@ -588,6 +599,20 @@ class Provider(models.Model):
                 _("Indiquez la latitude et la longitude, ou aucune des deux."),
                 code="half_position",
             )
+        seat = self.seat if self.seat_id else None
+        if self.latitude is not None and seat is not None and seat.latitude is not None:
+            away = haversine_km(self.latitude, self.longitude, seat.latitude, seat.longitude)
+            if away > MAX_KM_FROM_SEAT:
+                raise ValidationError(
+                    {
+                        "latitude": _(
+                            "Cette position est à %(km)d km de %(seat)s, la commune du siège : "
+                            "vérifiez-la (latitude et longitude inversées ?) ou changez le siège."
+                        )
+                        % {"km": away, "seat": seat}
+                    },
+                    code="position_far_from_seat",
+                )
 
     def _unique_slug(self):
         base = slug_for(self.name, max_length=200) or "prestataire"

@@ -76,6 +76,7 @@ class MapArea:
     fill: str
     label: str = ""  # the accessible name; areas without one are context, not links
     href: str = ""
+    none: bool = False  # nobody there: drawn hatched
 
 
 @dataclass

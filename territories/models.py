@@ -10,7 +10,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.shared import forget, shared
 from core.text import fold
+
+DEPARTEMENTS_KEY = "territories:departement-choices:v1"
 
 
 class Level(models.TextChoices):
@@ -262,6 +265,25 @@ class Territory(models.Model):
         if self.level == Level.COMMUNE:
             return Q(**{f"{prefix}pk": self.pk})
         return Q(**{f"{prefix}{self.level}": self.pk})
+
+
+def departement_choices():
+    """(slug, « code — name ») of the current départements, in code order: reference data
+    shared by the processes (core.shared), forgotten by import_territories."""
+    return shared(
+        DEPARTEMENTS_KEY,
+        lambda: [
+            (slug, f"{code} — {name}")
+            for slug, code, name in Territory.objects.departements()
+            .order_by("code")
+            .values_list("slug", "code", "name")
+        ],
+        3600,
+    )
+
+
+def forget_departement_choices():
+    forget(DEPARTEMENTS_KEY)
 
 
 class PostalCode(models.Model):

@@ -116,6 +116,8 @@ def apply_data(provider, data):
     for name in LISTING_FIELDS:
         if name in data["fields"]:
             setattr(provider, name, data["fields"][name])
+    if provider.seat_id != data["seat"]:  # a precise position was set for the old seat
+        provider.latitude = provider.longitude = None
     provider.seat_id = data["seat"]
     provider.full_clean(exclude=["slug"])
     provider.save()

@@ -27,8 +27,6 @@ from providers.models import (
     Provider,
     SearchFacet,
     Workforce,
-    covering_q,
-    within_km_q,
 )
 from territories.models import Level, Territory
 from territories.resolution import resolve
@@ -128,7 +126,7 @@ class ProviderFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxInput,
     )
     rayon = django_filters.TypedChoiceFilter(
-        label=_("Dans un rayon de"),
+        label=_("Et les entreprises installées à moins de"),
         choices=[(str(km), f"{km} km") for km in RADII],
         coerce=int,
         method="noop",
@@ -180,6 +178,10 @@ class ProviderFilterSet(django_filters.FilterSet):
                 % {"typed": self.place.text}
             )
         self.origin = self._distance_origin(data)
+        if self.origin is not None and data.get("rayon") and data.get("local") == "on":
+            self._ignore(
+                _("Le rayon ne s'applique pas aux seuls prestataires installés sur place.")
+            )
         for typed, meant in self.widened.items():
             self.notices.append(
                 _("Recherche élargie : « %(typed)s » cherche aussi « %(meant)s ».")
@@ -203,9 +205,12 @@ class ProviderFilterSet(django_filters.FilterSet):
 
     @property
     def radius(self):
-        """The radius in km, when one is chosen and a commune gives the centre."""
+        """The radius in km, when one is chosen, a commune gives the centre and the search
+        is not limited to the providers seated there (`local`)."""
         value = self.data.get("rayon")
-        return int(value) if value and self.origin is not None else None
+        if not value or self.origin is None or self.data.get("local") == "on":
+            return None
+        return int(value)
 
     def sorts(self):
         """The sorts this search offers: « Distance » only from a commune."""
@@ -361,8 +366,7 @@ class ProviderFilterSet(django_filters.FilterSet):
             if data.get("local") is True:
                 queryset = queryset.located_in(place)
             elif self.radius:
-                # Seated within the radius, or covering the place wherever they are seated.
-                queryset = queryset.filter(within_km_q(place, self.radius) | covering_q(place))
+                queryset = queryset.near(place, self.radius)
             else:
                 queryset = queryset.serving(place)
         elif self.place.ambiguous:
@@ -588,7 +592,7 @@ class ProviderFilterSet(django_filters.FilterSet):
         for key, values in self.data.lists():
             if key in {"tri", "par_page", "page"} or (key == "local" and not self.place.territory):
                 continue
-            if key == "rayon" and self.origin is None:
+            if key == "rayon" and self.radius is None:
                 continue
             for value in values:
                 chips.append(
@@ -609,7 +613,7 @@ class ProviderFilterSet(django_filters.FilterSet):
         if key == "local":
             return _("Installés sur place")
         if key == "rayon":
-            return _("Dans un rayon de %(km)s km") % {"km": value}
+            return _("Et installés à moins de %(km)s km") % {"km": value}
         if key == "disponible":
             return _("Accepte de nouveaux clients")
         if key == "litteral":

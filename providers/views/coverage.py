@@ -2,6 +2,7 @@
 where nobody serves it — for collectivités preparing a procurement and clusters recruiting."""
 
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from core.pagecache import cache_public_page
@@ -22,6 +23,7 @@ def coverage(request):
     what = software.name if software else dict(SoftwareCategory.choices).get(category, "")
     where = scope.name if scope is not None else "France"
     uncovered = [row for row in rows if row.uncovered]
+    row_query = urlencode({"logiciel": software.slug}) if software else ""
     area_label = (
         "Intercommunalité"
         if scope is not None and scope.level == Level.DEPARTEMENT
@@ -39,6 +41,8 @@ def coverage(request):
         f"par {area_label.lower()}, {where}",
         "sort_links": [(key, label, form.query_string(tri=key)) for key, label in SORTS.items()],
         "download_query": form.query_string(),
-        "map": coverage_map(rows, scope, search_query=form.query_string(tri=None)),
+        # Territory pages draw one program's map (not a category's): links keep only that.
+        "row_query": row_query,
+        "map": coverage_map(rows, scope, search_query=row_query),
     }
     return render(request, "providers/coverage.html", context)

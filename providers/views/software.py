@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from core.jsonld import organization_list
 from core.pagecache import cache_public_page, listing_counts
 from offerings.models import Offering, Software, SoftwareCategory
-from providers.coverage import cached_coverage
+from providers.coverage import coverage_for, uncovered_first
 from providers.maps import coverage_map
 from providers.models import Provider
 
@@ -51,7 +51,7 @@ def software_detail(request, slug):
     )
     listed = list(providers.for_listing().order_by("name", "pk")[: LIST_LIMIT + 1])
     coverage_query = urlencode({"logiciel": software.slug})
-    coverage_rows = cached_coverage(providers, None, f"logiciel={software.slug}&categorie=")
+    coverage_rows = coverage_for(None, software=software.slug)
     context = {
         "software": software,
         "provider_count": provider_count,
@@ -60,7 +60,7 @@ def software_detail(request, slug):
         "providers": listed[:LIST_LIMIT],
         "more": len(listed) > LIST_LIMIT,
         "search_query": urlencode({"logiciel": software.slug}),
-        "coverage_rows": sorted(coverage_rows, key=lambda row: (row.serving, row.territory.code)),
+        "coverage_rows": uncovered_first(coverage_rows),
         "uncovered_count": sum(1 for row in coverage_rows if row.uncovered),
         "coverage_query": coverage_query,
         "map": coverage_map(

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_safe
 from core.jsonld import organization_list
 from core.pagecache import cache_public_page, listing_counts
 from core.pagination import sliced_by_ids
-from providers.coverage import cached_coverage
+from core.text import clean_text
+from providers.coverage import coverage_for, uncovered_first
 from providers.maps import add_seats, coverage_map
 from providers.models import Provider
 from providers.search.filters import reference_choices
@@ -35,7 +36,7 @@ def _coverage(request, territory):
     providers serving each, for all programs or the one chosen (?logiciel=), with the seats
     of the providers seated there as points."""
     choices = dict(reference_choices()["logiciel"])
-    chosen = request.GET.get("logiciel", "")
+    chosen = clean_text(request.GET.get("logiciel", ""), 80)[0]
     notice = ""
     if chosen and chosen not in choices:
         notice = "Logiciel inconnu ignoré : la carte montre tous les logiciels."
@@ -43,7 +44,7 @@ def _coverage(request, territory):
     providers = Provider.objects.published()
     if chosen:
         providers = providers.offering(software=[chosen])
-    rows = cached_coverage(providers, territory, f"logiciel={chosen}&categorie=")
+    rows = coverage_for(territory, software=chosen)
     query = urlencode({"logiciel": chosen}) if chosen else ""
     what = f" {choices[chosen]}" if chosen else ""
     unit = "département" if territory.level == Level.REGION else "intercommunalité"
@@ -56,7 +57,7 @@ def _coverage(request, territory):
     add_seats(drawn, providers.located_in(territory))
     return {
         "map": drawn,
-        "map_rows": sorted(rows, key=lambda row: (row.serving, row.territory.name)),
+        "map_rows": uncovered_first(rows),
         "map_unit": unit,
         "map_software": chosen,
         "map_software_name": choices.get(chosen, ""),

@@ -39,8 +39,23 @@ def test_unknown_parameters_and_their_order_share_one_entry(
         for number in range(30):  # cache busters reach the same entry
             response = client.get(f"/prestataires/?ou=Lyon&nc={number}&q=dolibarr")
             assert response.status_code == 200
-    with django_assert_num_queries(0):
-        client.get("/prestataires/?q=dolibarr&ou=+Lyon+&ou=Lyon")
+
+
+def test_repeated_or_padded_values_are_pages_of_their_own(client, listing):
+    """A view may read the last of repeated values, or not strip them: the page of
+    `?logiciel=moodle&logiciel=` (all programs) must never be served for `?logiciel=moodle`."""
+    SoftwareFactory(name="Moodle")
+    OfferingFactory(provider=listing, software=SoftwareFactory(name="Moodle"))
+    all_programs = client.get("/couverture/?logiciel=moodle&logiciel=")
+    assert "Couverture du territoire : Moodle" not in all_programs.content.decode()
+    moodle = client.get("/couverture/?logiciel=moodle")
+    assert "Couverture du territoire : Moodle" in moodle.content.decode()
+    region = "/territoires/ile-de-france/"
+    assert (
+        "Carte : Moodle" not in client.get(f"{region}?logiciel=moodle&logiciel=zz").content.decode()
+    )
+    assert "Carte : Moodle" in client.get(f"{region}?logiciel=moodle").content.decode()
+    assert "Carte : Moodle" in client.get(f"{region}?logiciel=+moodle+").content.decode()
 
 
 def test_each_understood_parameter_is_its_own_page(client, listing):

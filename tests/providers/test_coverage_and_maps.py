@@ -208,7 +208,11 @@ def test_search_results_from_a_place_are_numbered_points(client, moodle_in_occit
     page = client.get("/prestataires/", {"ou": "Montpellier", "logiciel": "moodle"})
     html = page.content.decode()
     assert 'aria-label="1. Montpellier Formation, siège à Montpellier, sur place"' in html
-    assert "hors du cadre de cette carte" not in html or "outre-mer" in html
+    # Paris is 600 km away: its seat is left out of the local frame, and the note says so.
+    assert "1 prestataire de cette page a son siège hors du cadre de cette carte" in html
+    svg = html[html.index('<svg class="map-svg"') : html.index("</svg>", html.index("map-svg"))]
+    assert svg.count("<circle") == 1
+    assert len(svg) < 40_000
 
 
 def test_maps_cost_no_query_per_area(client, moodle_in_occitanie, uncached_pages):
@@ -222,3 +226,24 @@ def test_maps_cost_no_query_per_area(client, moodle_in_occitanie, uncached_pages
     with CaptureQueriesContext(connection) as queries:
         client.get("/logiciels/moodle/")
     assert len(queries) == few <= 14
+
+
+def test_areas_link_to_territory_pages_with_only_what_they_can_draw(client, moodle_in_occitanie):
+    """A territory page draws one program's map: a coverage by category links to it plain,
+    a coverage of Moodle keeps ?logiciel=moodle; neither carries the région or the sort."""
+    by_category = client.get(
+        URL, {"categorie": "formation-en-ligne", "region": "occitanie", "tri": "nom"}
+    ).content.decode()
+    assert 'href="/territoires/occitanie/herault/"' in by_category
+    assert "categorie=" not in by_category.split('class="map-areas"')[1].split("</g>")[0]
+    moodle = client.get(URL, {"logiciel": "moodle", "region": "occitanie"}).content.decode()
+    assert 'href="/territoires/occitanie/herault/?logiciel=moodle"' in moodle
+
+
+def test_a_program_and_a_category_at_once_keeps_the_program_and_says_so(
+    client, moodle_in_occitanie
+):
+    response = client.get(URL, {"logiciel": "moodle", "categorie": "site-web"})
+    assert response.context["form"].values.get("categorie") is None
+    assert response.context["what"] == "Moodle"
+    assert "Choisissez un logiciel ou une catégorie, pas les deux." in response.content.decode()

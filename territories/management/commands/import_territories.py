@@ -3,8 +3,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.pagecache import forget_pages
 from territories.importer import TerritoryDataError, apply_dataset, read_archive
-from territories.models import Level
+from territories.models import Level, forget_departement_choices
 
 LABELS = {
     Level.REGION: "Régions",
@@ -61,5 +62,8 @@ class Command(BaseCommand):
                     f"{len(missing)} ({shown})"
                 )
             )
+        if report.changed:  # names, points: pages and choices drawn from them are stale
+            forget_pages()
+            forget_departement_choices()
         verdict = "Territoires à jour" if report.changed else "Aucun changement"
         self.stdout.write(self.style.SUCCESS(f"{verdict} ({time.monotonic() - started:.1f} s)."))

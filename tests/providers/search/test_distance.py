@@ -8,7 +8,9 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import IntegrityError
 
 from core.geo import distance_label, haversine_km
 from providers.models import Provider
@@ -117,11 +119,36 @@ def test_a_radius_adds_the_providers_seated_within_it_and_keeps_those_covering(c
 def test_each_result_says_why_it_is_listed(client, around_evry):
     response = client.get(URL, {"ou": "Évry-Courcouronnes", "rayon": "10"})
     cards = {provider.name: provider for provider in response.context["page"].object_list}
-    assert cards["Corbeil Logiciels"].covers_place is False
-    assert cards["Corbeil Logiciels"].outside_radius is False
-    assert cards["Lyon Infogérance"].covers_place is True
-    assert cards["Lyon Infogérance"].outside_radius is True
-    assert "Dans un rayon de 10 km" in response.content.decode()  # the chip
+    assert cards["Corbeil Logiciels"].covers_place is False  # listed for being near
+    assert cards["Lyon Infogérance"].covers_place is True  # listed for its service areas
+    page = response.content.decode()
+    assert "Et installés à moins de 10 km" in page  # the chip
+    assert "Sa zone d'intervention couvre Évry-Courcouronnes" in page
+
+
+def test_a_provider_whose_position_is_unknown_has_no_distance_on_both_databases(
+    client, around_evry
+):
+    """Celles (15) has no point: its provider is listed (it covers Évry) last, with no
+    distance; PostgreSQL's LEAST() once turned that NULL into 20,015 km."""
+    ProviderFactory(
+        name="Cantal Lointain", seat=commune("15031"), service_areas=[departement("91")]
+    )
+    response = client.get(URL, {"ou": "Évry-Courcouronnes"})
+    assert names(response)[-1] == "Cantal Lointain"
+    card = response.context["page"].object_list[-1]
+    assert card.distance_km is None and card.distance_text == ""
+    assert "20\u202f0" not in response.content.decode()
+    rows = client.get("/api/v1/prestataires/", {"ou": "91228"}).json()["resultats"]
+    far = next(row for row in rows if row["nom"] == "Cantal Lointain")
+    assert far["distance_km"] is None and far["position"] is None
+
+
+def test_a_radius_with_only_the_providers_seated_there_is_explained(client, around_evry):
+    response = client.get(URL, {"ou": "Évry-Courcouronnes", "rayon": "20", "local": "on"})
+    assert names(response) == ["Évry Libre"]
+    notices = [str(notice) for notice in response.context["notices"]]
+    assert "Le rayon ne s'applique pas aux seuls prestataires installés sur place." in notices
 
 
 def test_a_precise_position_set_by_a_moderator_wins_over_the_seat(client, around_evry):
@@ -133,10 +160,15 @@ def test_a_precise_position_set_by_a_moderator_wins_over_the_seat(client, around
     assert "à moins de 1 km" in response.content.decode()
 
 
-def test_half_a_position_is_refused():
+def test_half_a_position_or_one_far_from_the_seat_is_refused():
     provider = ProviderFactory.build(seat=commune("91228"), latitude=48.6)
-    with pytest.raises(Exception, match="latitude et la longitude"):
+    with pytest.raises(ValidationError, match="latitude et la longitude"):
         provider.clean()
+    swapped = ProviderFactory.build(seat=commune("91228"), latitude=2.43, longitude=48.62)
+    with pytest.raises(ValidationError, match="inversées"):
+        swapped.clean()
+    with pytest.raises(IntegrityError):  # even past the forms: the database refuses it
+        ProviderFactory(seat=commune("91228"), longitude=2.4)
 
 
 def test_other_sorts_stay_offered_and_distance_is_only_offered_from_a_commune(client, around_evry):
@@ -194,7 +226,8 @@ def test_a_download_from_a_commune_carries_distance_km(client, around_evry):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [row["nom"] for row in rows][:3] == ["Évry Libre", "Corbeil Logiciels", "Massy Code"]
-    assert rows[1]["distance_km"] == str(round(km("91228", "91174"), 1))
+    # « ; » CSV for French spreadsheets: a decimal comma, so that it reads as a number.
+    assert rows[1]["distance_km"] == str(round(km("91228", "91174"), 1)).replace(".", ",")
     plain = client.get("/prestataires/telecharger.csv", {"ou": "Essonne"})
     header = b"".join(plain.streaming_content).decode("utf-8-sig").splitlines()[0]
     assert "distance_km" not in header
@@ -207,3 +240,21 @@ def test_the_search_from_a_commune_stays_within_its_query_budget(
     with django_assert_max_num_queries(10):
         response = client.get(URL, {"ou": "Évry-Courcouronnes", "rayon": "20"})
     assert Provider.objects.count() == len(names(response)) + 2
+
+
+def test_a_seat_changed_by_its_owner_drops_the_position_set_for_the_old_one():
+    from providers.curation.snapshots import apply_data, snapshot
+
+    provider = ProviderFactory(seat=commune("91228"), latitude=48.626, longitude=2.433)
+    moved = snapshot(provider)
+    moved["seat"] = commune("69123").pk  # the company moved to Lyon
+    apply_data(provider, moved)
+    provider.refresh_from_db()
+    assert (provider.latitude, provider.longitude) == (None, None)
+    assert provider.position == (commune("69123").latitude, commune("69123").longitude)
+    same = snapshot(provider)
+    provider.latitude, provider.longitude = 45.77, 4.84
+    provider.save()
+    apply_data(provider, same)  # another change, same seat: the position stays
+    provider.refresh_from_db()
+    assert provider.position == (45.77, 4.84)
