@@ -14,6 +14,7 @@ from territories.maps import (
     frame_of,
     france_frames,
     project,
+    region_outlines,
     shade_scale,
     shape,
     shapes,
@@ -76,8 +77,11 @@ def coverage_map(rows, scope, *, search_query="", title=""):
     drawn.legend.append((None, "aucun prestataire"))
     if scope is None:
         drawn.frames = france_frames()
+        drawn.outlines = region_outlines()
     else:
         _zoom(drawn, scope)
+        if scope.level == Level.REGION:
+            drawn.outlines = region_outlines({scope.code})
     return drawn
 
 

@@ -103,6 +103,7 @@ class Map:
     context: list = field(default_factory=list)  # neighbours, drawn grey, not links
     points: list = field(default_factory=list)
     frames: list = field(default_factory=list)  # the overseas insets' boxes
+    outlines: list = field(default_factory=list)  # région borders drawn over the areas
     legend: list = field(default_factory=list)  # (fill, text)
     note: str = ""
 
@@ -174,6 +175,13 @@ def overlaps(bbox, viewbox):
     minx, miny, maxx, maxy = bbox
     x, y, width, height = viewbox
     return minx < x + width and maxx > x and miny < y + height and maxy > y
+
+
+def region_outlines(codes=None):
+    """The contours of the régions (those of `codes`, or all), to draw their borders over
+    the départements they group."""
+    regions = shapes()["region"]
+    return [item["d"] for code, item in regions.items() if codes is None or code in codes]
 
 
 def france_frames():

@@ -179,6 +179,7 @@ def test_the_france_map_is_small_links_every_departement_and_marks_the_uncovered
     assert 'aria-label="Hérault (34) : 1 prestataire intervenant, dont 1 installé"' in svg
     assert 'aria-label="Lozère (48) : aucun prestataire"' in svg
     assert "url(#map-none-" in svg  # the « aucun prestataire » hatching
+    assert svg.count('class="map-outlines"') == 1  # the régions' borders over them
     # The same numbers in a table right below, no third-party address anywhere.
     assert "Les mêmes chiffres en tableau" in page
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
