@@ -5,6 +5,7 @@ against the application with this document, so the two cannot drift apart.
 """
 
 from offerings.models import SoftwareCategory
+from providers.coverage import COVERAGE_HEADER
 from providers.coverage import SORTS as COVERAGE_SORTS
 from providers.models import Workforce
 from providers.search.filters import PAGE_SIZES, RADII, SORTS
@@ -94,14 +95,7 @@ COVERAGE = {
         "zones": _list(
             {
                 "type": "object",
-                "required": [
-                    "code",
-                    "territoire",
-                    "niveau",
-                    "prestataires_intervenant",
-                    "prestataires_installes",
-                    "page",
-                ],
+                "required": COVERAGE_HEADER,
                 "properties": {
                     "code": STRING,
                     "territoire": STRING,

@@ -56,21 +56,27 @@ def export(request, extension):
         return refused
     filterset = ProviderFilterSet(request.GET)
     queryset = filterset.qs
-    filename = _filename(filterset, extension)
     base_url = _base_url(request)
+    writer = exports.xlsx_file if extension == "xlsx" else exports.ods_file
+    return _download(
+        extension,
+        _filename(filterset, extension),
+        csv_chunks=lambda: exports.csv_stream(queryset, base_url=base_url),
+        spreadsheet=lambda: writer(queryset, base_url),
+    )
+
+
+def _download(extension, filename, *, csv_chunks, spreadsheet):
+    """A download as an attachment: CSV streamed from `csv_chunks()`, or the temporary ODS
+    or XLSX file `spreadsheet()` returns."""
     if extension == "csv":
         response = StreamingHttpResponse(
-            (chunk.encode("utf-8") for chunk in exports.csv_stream(queryset, base_url=base_url)),
-            content_type=CONTENT_TYPES["csv"],
+            (chunk.encode("utf-8") for chunk in csv_chunks()), content_type=CONTENT_TYPES["csv"]
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    writer = exports.xlsx_file if extension == "xlsx" else exports.ods_file
     return FileResponse(
-        writer(queryset, base_url),
-        as_attachment=True,
-        filename=filename,
-        content_type=CONTENT_TYPES[extension],
+        spreadsheet(), as_attachment=True, filename=filename, content_type=CONTENT_TYPES[extension]
     )
 
 
@@ -86,19 +92,12 @@ def coverage_export(request, extension):
     parts = ["couverture", form.values.get("logiciel") or form.values.get("categorie") or ""]
     parts += [scope.slug if scope else "france", timezone.localdate().isoformat()]
     filename = slugify("-".join(part for part in parts if part))[:120] + f".{extension}"
-    if extension == "csv":
-        response = StreamingHttpResponse(
-            (chunk.encode("utf-8") for chunk in exports.csv_table(COVERAGE_HEADER, table)),
-            content_type=CONTENT_TYPES["csv"],
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
     writer = exports.xlsx_table if extension == "xlsx" else exports.ods_table
-    return FileResponse(
-        writer(COVERAGE_HEADER, table, sheet_name="Couverture"),
-        as_attachment=True,
-        filename=filename,
-        content_type=CONTENT_TYPES[extension],
+    return _download(
+        extension,
+        filename,
+        csv_chunks=lambda: exports.csv_table(COVERAGE_HEADER, table),
+        spreadsheet=lambda: writer(COVERAGE_HEADER, table, sheet_name="Couverture"),
     )
 
 
