@@ -160,14 +160,16 @@ def records(queryset, base_url=None):
     path_of = Provider.path_maker()
     names = _Names.read()
     workforces = _workforce_labels(get_language())
-    distances = None
-    if has_distance(queryset):
-        distances = dict(queryset.values_list("pk", "distance_km"))
-        ids = list(distances)
-    else:
-        ids = list(queryset.values_list("pk", flat=True))
+    measured = has_distance(queryset)
+    ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
+        # Distances a chunk at a time too: a dict for every row grew with the export.
+        distances = (
+            dict(queryset.filter(pk__in=chunk).values_list("pk", "distance_km"))
+            if measured
+            else None
+        )
         rows = {
             row["pk"]: row for row in Provider.objects.filter(pk__in=chunk).values(*PROVIDER_FIELDS)
         }
