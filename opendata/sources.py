@@ -1,0 +1,315 @@
+"""Read the national catalogues' public provider data: the first step of importing them
+(issue #13). Three shapes, each read into the same `SourceRecord`s, one per organisation
+of the file, with the programs the file lists it under:
+
+- the SILL (`sill.json`, Licence Ouverte 2.0): a list of software, each with its `id`,
+  `name`, `serviceProviders` [{name, website, siren, cdlUrl, cnllUrl}] and, merged from the
+  CNLL's directory, `annuaireCnllServiceProviders` [{name, siren, url}];
+- the CNLL's directory (`prestataires-sill.json`): [{nom, sill_id, prestataires:
+  [{nom, siren, url}]}], the shape Annuaire itself publishes at /api/prestataires-sill.json;
+- the Comptoir du Libre (ADULLACT): {softwares: [{id, name, providers: [{id, url, name,
+  type, website}]}]}.
+
+A record that cannot be read (no name, a wrong SIREN, a website that is not one) becomes a
+`Refusal` with its place in the file and the reason, never an error for the whole file;
+a file that is not JSON in one of these shapes is a `SourceFileError`. Nothing here writes
+to the database. E-mail addresses are never read, whatever the file holds; a record that
+looks like a person (the Comptoir's type, or a name of the form « Prénom Nom » without any
+company word) is flagged `person` for a moderator to decide.
+
+Hand-written: the three shapes are small JSON documents, and no package reads them.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.text import clean_text, fold
+from providers.validators import normalize_siren, validate_siren
+
+MAX_BYTES = 20 * 1024 * 1024  # the SILL's whole sill.json weighs about 4 MB
+MAX_RECORDS = 20_000
+
+
+class Source(models.TextChoices):
+    SILL = "sill", _("SILL")
+    CNLL = "cnll", _("CNLL")
+    COMPTOIR = "comptoir", _("Comptoir du Libre")
+
+
+class SourceFileError(Exception):
+    """The file as a whole is not one of the three shapes (message in French)."""
+
+
+@dataclass(frozen=True)
+class SoftwareRef:
+    """A program as the source names it: its SILL or Comptoir id when it has one."""
+
+    name: str
+    sill_id: int | None = None
+    comptoir_id: int | None = None
+
+
+@dataclass
+class SourceRecord:
+    source: str
+    key: str  # the record's identity in the source: its id, else its SIREN, URL or name
+    name: str
+    siren: str = ""
+    website: str = ""
+    url: str = ""  # the record's page in the source
+    software: list = field(default_factory=list)  # [SoftwareRef], in file order
+    person: bool = False
+    person_reason: str = ""
+    where: str = ""  # the first place in the file, for messages
+
+
+@dataclass
+class Refusal:
+    where: str
+    name: str
+    reason: str
+
+
+@dataclass
+class SourceFile:
+    source: str
+    records: list
+    refusals: list
+
+
+# A name with one of these words is an organisation's, whatever its shape.
+COMPANY_WORDS = {
+    "sarl", "sas", "sasu", "sa", "eurl", "scop", "scic", "sci", "gie", "association",
+    "asso", "cooperative", "coop", "groupe", "group", "informatique", "solutions", "conseil",
+    "consulting", "services", "service", "systems", "systemes", "technologies", "tech",
+    "libre", "libres", "software", "logiciels", "numerique", "digital", "web", "cloud",
+    "studio", "labs", "lab", "agence", "institut", "fondation", "societe", "entreprise",
+    "company", "inc", "ltd", "gmbh", "&", "et", "formation", "hebergement", "reseau",
+    "atelier", "bureau", "maison", "cabinet", "collectif", "ingenierie", "data", "net",
+    "info", "systeme", "it", "dev", "france", "ouest", "est", "nord", "sud",
+}  # fmt: skip
+_FIRST_NAME = r"[A-ZÀ-Ý][a-zà-ÿ']+(?:-[A-ZÀ-Ý][a-zà-ÿ']+)*"
+PERSON_NAME = re.compile(rf"^{_FIRST_NAME}(?: {_FIRST_NAME})? [A-ZÀ-Ý][A-Za-zà-ÿ'-]+$")
+
+
+def looks_like_a_person(name):
+    """« Jeanne Martin » yes; « Martin Informatique », « ACME », « Jeanne & Co » no."""
+    words = set(fold(name).replace("-", " ").split())
+    return bool(PERSON_NAME.match(name.strip())) and not (words & COMPANY_WORDS)
+
+
+def read_source(source, content):
+    """Read `content` (bytes) as a file of `source` into a `SourceFile`."""
+    if len(content) > MAX_BYTES:
+        raise SourceFileError(
+            f"Fichier trop gros : {MAX_BYTES // (1024 * 1024)} Mo au plus pour cette source."
+        )
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise SourceFileError(f"Ce fichier n'est pas du JSON lisible : {error}") from None
+    reader = {Source.SILL: _sill, Source.CNLL: _cnll, Source.COMPTOIR: _comptoir}.get(source)
+    if reader is None:
+        raise SourceFileError(f"Source inconnue : {source!r} (sill, cnll ou comptoir).")
+    collector = _Collector(source)
+    reader(data, collector)
+    return SourceFile(source, collector.merged(), collector.refusals)
+
+
+class _Collector:
+    """Records as they are met, merged per organisation (one provider listed under several
+    programs appears once per program in every source)."""
+
+    def __init__(self, source):
+        self.source = source
+        self.records = {}
+        self.refusals = []
+        self.count = 0
+
+    def add(self, where, software, *, name, siren="", website="", url="", key="", kind=""):
+        self.count += 1
+        if self.count > MAX_RECORDS:
+            raise SourceFileError(f"Plus de {MAX_RECORDS} fiches : fichier refusé.")
+        name = _text(name)
+        if not name:
+            self.refusals.append(Refusal(where, "", "pas de nom"))
+            return
+        if isinstance(siren, int) and not isinstance(siren, bool):
+            siren = f"{siren:09d}"
+        siren = normalize_siren(siren if isinstance(siren, str) else "")
+        if siren:
+            try:
+                validate_siren(siren)
+            except ValidationError as error:
+                self.refusals.append(
+                    Refusal(where, name, f"SIREN « {siren} » : {error.messages[0]}")
+                )
+                return
+        website = _web_address(website)
+        if website is None:
+            self.refusals.append(Refusal(where, name, "site web illisible"))
+            return
+        url = _web_address(url) or ""
+        identity = str(key) if key not in ("", None) else (siren or url or fold(name))
+        record = self.records.get(identity)
+        if record is None:
+            record = self.records[identity] = SourceRecord(
+                source=self.source, key=identity, name=name, where=where
+            )
+        record.siren = record.siren or siren
+        record.website = record.website or website
+        record.url = record.url or url
+        if software is not None and software not in record.software:
+            record.software.append(software)
+        if isinstance(kind, str) and fold(kind) in {"person", "personne", "individual"}:
+            record.person, record.person_reason = True, "personne physique selon la source"
+        elif not record.person and looks_like_a_person(name):
+            record.person, record.person_reason = True, "nom d'une personne ?"
+
+    def refuse(self, where, reason, name=""):
+        self.refusals.append(Refusal(where, name, reason))
+
+    def merged(self):
+        return list(self.records.values())
+
+
+def _text(value):
+    """A string of the file, cleaned; "" for anything else (a list, a number, null)."""
+    return clean_text(value, 200)[0] if isinstance(value, str) else ""
+
+
+def _web_address(value):
+    """An http(s) address, "" when absent, None when present but not an address."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        return None
+    value = clean_text(value, 300)[0]
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or "." not in (parts.hostname or ""):
+        return None
+    return value
+
+
+def _items(data, key, where):
+    """data[key] as a list (absent: empty), or a SourceFileError naming where."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SourceFileError(f"{where} : « {key} » devrait être une liste.")
+    return value
+
+
+def _integer(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _software_list(data, shape):
+    if not isinstance(data, list):
+        raise SourceFileError(f"Le fichier devrait être une liste de logiciels ({shape}).")
+    return data
+
+
+def _sill(data, collector):
+    for index, item in enumerate(_software_list(data, "sill.json du SILL")):
+        where = f"logiciel n° {index + 1}"
+        if not isinstance(item, dict):
+            collector.refuse(where, "entrée qui n'est pas un logiciel")
+            continue
+        software = SoftwareRef(name=_text(item.get("name")), sill_id=_integer(item.get("id")))
+        for position, provider in enumerate(_items(item, "serviceProviders", where)):
+            place = f"{where}, serviceProviders n° {position + 1}"
+            if not isinstance(provider, dict):
+                collector.refuse(place, "prestataire illisible")
+                continue
+            collector.add(
+                place,
+                software,
+                name=provider.get("name"),
+                siren=provider.get("siren") or "",
+                website=provider.get("website"),
+                url=provider.get("cdlUrl") or provider.get("cnllUrl") or "",
+            )
+        for position, provider in enumerate(_items(item, "annuaireCnllServiceProviders", where)):
+            place = f"{where}, annuaireCnllServiceProviders n° {position + 1}"
+            if not isinstance(provider, dict):
+                collector.refuse(place, "prestataire illisible")
+                continue
+            collector.add(
+                place,
+                software,
+                name=provider.get("name"),
+                siren=provider.get("siren") or "",
+                url=provider.get("url"),
+            )
+
+
+def _cnll(data, collector):
+    for index, item in enumerate(_software_list(data, "prestataires-sill.json du CNLL")):
+        where = f"logiciel n° {index + 1}"
+        if not isinstance(item, dict):
+            collector.refuse(where, "entrée qui n'est pas un logiciel")
+            continue
+        software = SoftwareRef(
+            name=_text(item.get("nom")),
+            sill_id=_integer(item.get("sill_id")),
+        )
+        for position, provider in enumerate(_items(item, "prestataires", where)):
+            place = f"{where}, prestataire n° {position + 1}"
+            if not isinstance(provider, dict):
+                collector.refuse(place, "prestataire illisible")
+                continue
+            collector.add(
+                place,
+                software,
+                name=provider.get("nom"),
+                siren=provider.get("siren") or "",
+                url=provider.get("url"),
+            )
+
+
+def _comptoir(data, collector):
+    if not isinstance(data, dict) or not isinstance(data.get("softwares"), list):
+        raise SourceFileError(
+            "Le fichier du Comptoir du Libre devrait être un objet avec une liste « softwares »."
+        )
+    for index, item in enumerate(data["softwares"]):
+        where = f"logiciel n° {index + 1}"
+        if not isinstance(item, dict):
+            collector.refuse(where, "entrée qui n'est pas un logiciel")
+            continue
+        software = SoftwareRef(
+            name=_text(item.get("name")),
+            comptoir_id=_integer(item.get("id")),
+        )
+        for position, provider in enumerate(_items(item, "providers", where)):
+            place = f"{where}, provider n° {position + 1}"
+            if not isinstance(provider, dict):
+                collector.refuse(place, "prestataire illisible")
+                continue
+            collector.add(
+                place,
+                software,
+                name=provider.get("name"),
+                website=provider.get("website"),
+                url=provider.get("url"),
+                key=provider.get("id") if _integer(provider.get("id")) is not None else "",
+                kind=provider.get("type") or "",
+            )
