@@ -14,8 +14,9 @@ A record that cannot be read (no name, a wrong SIREN, a website that is not one)
 `Refusal` with its place in the file and the reason, never an error for the whole file;
 a file that is not JSON in one of these shapes is a `SourceFileError`. Nothing here writes
 to the database. E-mail addresses are never read, whatever the file holds; a record that
-looks like a person (the Comptoir's type, or a name of the form « Prénom Nom » without any
-company word) is flagged `person` for a moderator to decide.
+looks like a person (the Comptoir's type, or, without a SIREN, a name of the form « Prénom
+Nom » without any company word) is flagged `person` for a moderator to decide. A SIREN of
+a sole proprietor would need the SIRENE register, which these machines cannot reach.
 
 Hand-written: the three shapes are small JSON documents, and no package reads them.
 """
@@ -92,7 +93,7 @@ COMPANY_WORDS = {
     "studio", "labs", "lab", "agence", "institut", "fondation", "societe", "entreprise",
     "company", "inc", "ltd", "gmbh", "&", "et", "formation", "hebergement", "reseau",
     "atelier", "bureau", "maison", "cabinet", "collectif", "ingenierie", "data", "net",
-    "info", "systeme", "it", "dev", "france", "ouest", "est", "nord", "sud",
+    "info", "systeme", "it", "dev", "france", "ouest", "est", "nord", "sud", "cooperatif",
 }  # fmt: skip
 _FIRST_NAME = r"[A-ZÀ-Ý][a-zà-ÿ']+(?:-[A-ZÀ-Ý][a-zà-ÿ']+)*"
 PERSON_NAME = re.compile(rf"^{_FIRST_NAME}(?: {_FIRST_NAME})? [A-ZÀ-Ý][A-Za-zà-ÿ'-]+$")
@@ -169,7 +170,7 @@ class _Collector:
             record.software.append(software)
         if isinstance(kind, str) and fold(kind) in {"person", "personne", "individual"}:
             record.person, record.person_reason = True, "personne physique selon la source"
-        elif not record.person and looks_like_a_person(name):
+        elif not record.person and not record.siren and looks_like_a_person(name):
             record.person, record.person_reason = True, "nom d'une personne ?"
 
     def refuse(self, where, reason, name=""):
