@@ -228,62 +228,73 @@ def _software_list(data, shape):
     return data
 
 
-def _sill(data, collector):
-    for index, item in enumerate(_software_list(data, "sill.json du SILL")):
+def _walk(items, collector, software_of, lists):
+    """Every provider of every program of `items`: `software_of(item)` names the program,
+    `lists` gives, per list of providers, its key, its label in messages and how a provider
+    of it reads as `_Collector.add` arguments."""
+    for index, item in enumerate(items):
         where = f"logiciel n° {index + 1}"
         if not isinstance(item, dict):
             collector.refuse(where, "entrée qui n'est pas un logiciel")
             continue
-        software = SoftwareRef(name=_text(item.get("name")), sill_id=_integer(item.get("id")))
-        for position, provider in enumerate(_items(item, "serviceProviders", where)):
-            place = f"{where}, serviceProviders n° {position + 1}"
-            if not isinstance(provider, dict):
-                collector.refuse(place, "prestataire illisible")
-                continue
-            collector.add(
-                place,
-                software,
-                name=provider.get("name"),
-                siren=provider.get("siren") or "",
-                website=provider.get("website"),
-                url=provider.get("cdlUrl") or provider.get("cnllUrl") or "",
-            )
-        for position, provider in enumerate(_items(item, "annuaireCnllServiceProviders", where)):
-            place = f"{where}, annuaireCnllServiceProviders n° {position + 1}"
-            if not isinstance(provider, dict):
-                collector.refuse(place, "prestataire illisible")
-                continue
-            collector.add(
-                place,
-                software,
-                name=provider.get("name"),
-                siren=provider.get("siren") or "",
-                url=provider.get("url"),
-            )
+        software = software_of(item)
+        for key, label, fields in lists:
+            for position, provider in enumerate(_items(item, key, where)):
+                place = f"{where}, {label} n° {position + 1}"
+                if not isinstance(provider, dict):
+                    collector.refuse(place, "prestataire illisible")
+                    continue
+                collector.add(place, software, **fields(provider))
+
+
+def _sill(data, collector):
+    _walk(
+        _software_list(data, "sill.json du SILL"),
+        collector,
+        lambda item: SoftwareRef(name=_text(item.get("name")), sill_id=_integer(item.get("id"))),
+        [
+            (
+                "serviceProviders",
+                "serviceProviders",
+                lambda provider: {
+                    "name": provider.get("name"),
+                    "siren": provider.get("siren") or "",
+                    "website": provider.get("website"),
+                    "url": provider.get("cdlUrl") or provider.get("cnllUrl") or "",
+                },
+            ),
+            (
+                "annuaireCnllServiceProviders",
+                "annuaireCnllServiceProviders",
+                lambda provider: {
+                    "name": provider.get("name"),
+                    "siren": provider.get("siren") or "",
+                    "url": provider.get("url"),
+                },
+            ),
+        ],
+    )
 
 
 def _cnll(data, collector):
-    for index, item in enumerate(_software_list(data, "prestataires-sill.json du CNLL")):
-        where = f"logiciel n° {index + 1}"
-        if not isinstance(item, dict):
-            collector.refuse(where, "entrée qui n'est pas un logiciel")
-            continue
-        software = SoftwareRef(
-            name=_text(item.get("nom")),
-            sill_id=_integer(item.get("sill_id")),
-        )
-        for position, provider in enumerate(_items(item, "prestataires", where)):
-            place = f"{where}, prestataire n° {position + 1}"
-            if not isinstance(provider, dict):
-                collector.refuse(place, "prestataire illisible")
-                continue
-            collector.add(
-                place,
-                software,
-                name=provider.get("nom"),
-                siren=provider.get("siren") or "",
-                url=provider.get("url"),
+    _walk(
+        _software_list(data, "prestataires-sill.json du CNLL"),
+        collector,
+        lambda item: SoftwareRef(
+            name=_text(item.get("nom")), sill_id=_integer(item.get("sill_id"))
+        ),
+        [
+            (
+                "prestataires",
+                "prestataire",
+                lambda provider: {
+                    "name": provider.get("nom"),
+                    "siren": provider.get("siren") or "",
+                    "url": provider.get("url"),
+                },
             )
+        ],
+    )
 
 
 def _comptoir(data, collector):
@@ -291,26 +302,23 @@ def _comptoir(data, collector):
         raise SourceFileError(
             "Le fichier du Comptoir du Libre devrait être un objet avec une liste « softwares »."
         )
-    for index, item in enumerate(data["softwares"]):
-        where = f"logiciel n° {index + 1}"
-        if not isinstance(item, dict):
-            collector.refuse(where, "entrée qui n'est pas un logiciel")
-            continue
-        software = SoftwareRef(
-            name=_text(item.get("name")),
-            comptoir_id=_integer(item.get("id")),
-        )
-        for position, provider in enumerate(_items(item, "providers", where)):
-            place = f"{where}, provider n° {position + 1}"
-            if not isinstance(provider, dict):
-                collector.refuse(place, "prestataire illisible")
-                continue
-            collector.add(
-                place,
-                software,
-                name=provider.get("name"),
-                website=provider.get("website"),
-                url=provider.get("url"),
-                key=provider.get("id") if _integer(provider.get("id")) is not None else "",
-                kind=provider.get("type") or "",
+    _walk(
+        data["softwares"],
+        collector,
+        lambda item: SoftwareRef(
+            name=_text(item.get("name")), comptoir_id=_integer(item.get("id"))
+        ),
+        [
+            (
+                "providers",
+                "provider",
+                lambda provider: {
+                    "name": provider.get("name"),
+                    "website": provider.get("website"),
+                    "url": provider.get("url"),
+                    "key": provider.get("id") if _integer(provider.get("id")) is not None else "",
+                    "kind": provider.get("type") or "",
+                },
             )
+        ],
+    )
