@@ -117,18 +117,23 @@ def coverage(providers, areas):
     return [AreaCoverage(area, seated[area.pk], serving[area.pk] + everywhere) for area in areas]
 
 
+def coverage_providers(software="", category=""):
+    """The published providers of a program (slug), of a category, or of all programs: the
+    set every coverage count and map of seats is about."""
+    published = Provider.objects.published()
+    if software:
+        return published.offering(software=[software])
+    if category:
+        return published.offering(categories=[category])
+    return published
+
+
 def coverage_for(scope, software="", category=""):
     """[AreaCoverage] of `sub_areas(scope)` for the published providers of a program (slug)
     or a category, or of all programs: the one entry point of the coverage page, the maps,
     the downloads and the API. Kept with the listing counts (computed again after any
     listing changes)."""
-    published = Provider.objects.published()
-    if software:
-        providers = published.offering(software=[software])
-    elif category:
-        providers = published.offering(categories=[category])
-    else:
-        providers = published
+    providers = coverage_providers(software, category)
     areas = sub_areas(scope)
     scope_key = "france" if scope is None else f"{scope.level}:{scope.pk}"
     counts = listing_counts(

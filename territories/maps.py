@@ -196,6 +196,3 @@ def context_areas(level, viewbox, exclude=()):
         for code, item in shapes()[level].items()
         if code not in exclude and overlaps(item["bbox"], viewbox)
     ]
-
-
-LEVEL_NAMES = {Level.DEPARTEMENT: "département", Level.EPCI: "intercommunalité"}

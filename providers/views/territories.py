@@ -11,7 +11,7 @@ from core.jsonld import organization_list
 from core.pagecache import cache_public_page, listing_counts
 from core.pagination import sliced_by_ids
 from core.text import clean_text
-from providers.coverage import coverage_for, uncovered_first
+from providers.coverage import coverage_for, coverage_providers, uncovered_first
 from providers.maps import add_seats, coverage_map
 from providers.models import Provider
 from providers.search.filters import reference_choices
@@ -41,9 +41,6 @@ def _coverage(request, territory):
     if chosen and chosen not in choices:
         notice = "Logiciel inconnu ignoré : la carte montre tous les logiciels."
         chosen = ""
-    providers = Provider.objects.published()
-    if chosen:
-        providers = providers.offering(software=[chosen])
     rows = coverage_for(territory, software=chosen)
     query = urlencode({"logiciel": chosen}) if chosen else ""
     what = f" {choices[chosen]}" if chosen else ""
@@ -54,7 +51,7 @@ def _coverage(request, territory):
         search_query=query,
         title=f"Prestataires{what} intervenant par {unit}, {territory.name}, et leurs sièges",
     )
-    add_seats(drawn, providers.located_in(territory))
+    add_seats(drawn, coverage_providers(chosen).located_in(territory))
     return {
         "map": drawn,
         "map_rows": uncovered_first(rows),
