@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "territories",
     "offerings",
     "providers",
+    "opendata",
     # Full-text search, trigram and unaccent lookups; harmless on SQLite.
     "django.contrib.postgres",
 ]

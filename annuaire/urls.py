@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 
 from core.pagecache import cache_public_page
 from opendata import urls as opendata_urls
+from opendata.admin_views import import_source_view
 from opendata.sitemaps import SITEMAPS
 from providers import urls as providers_urls
 from territories.views import suggestions
@@ -67,6 +68,11 @@ urlpatterns = [
         "admin/double-authentification/",
         admin.site.admin_view(two_factor),
         name="admin_two_factor",
+    ),
+    path(
+        "admin/providers/provider/import-catalogue/",
+        admin.site.admin_view(import_source_view),
+        name="opendata_import_source",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -21,26 +21,23 @@ a sole proprietor would need the SIRENE register, which these machines cannot re
 Hand-written: the three shapes are small JSON documents, and no package reads them.
 """
 
+import datetime
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from core.text import clean_text, fold
+from providers.models import CatalogueSource
 from providers.validators import normalize_siren, validate_siren
 
 MAX_BYTES = 20 * 1024 * 1024  # the SILL's whole sill.json weighs about 4 MB
 MAX_RECORDS = 20_000
 
 
-class Source(models.TextChoices):
-    SILL = "sill", _("SILL")
-    CNLL = "cnll", _("CNLL")
-    COMPTOIR = "comptoir", _("Comptoir du Libre")
+Source = CatalogueSource
 
 
 class SourceFileError(Exception):
@@ -82,6 +79,30 @@ class SourceFile:
     source: str
     records: list
     refusals: list
+    date: datetime.date | None = None  # when the file says it was made (the Comptoir's does)
+
+    def to_data(self):
+        """Plain JSON-able data: what the admin keeps between the dry run and the
+        confirmation (a few kilobytes where the SILL's whole file weighs megabytes)."""
+        return {
+            "source": self.source,
+            "date": self.date.isoformat() if self.date else None,
+            "records": [asdict(record) for record in self.records],
+            "refusals": [asdict(refusal) for refusal in self.refusals],
+        }
+
+    @classmethod
+    def from_data(cls, data):
+        records = []
+        for values in data["records"]:
+            software = [SoftwareRef(**ref) for ref in values["software"]]
+            records.append(SourceRecord(**{**values, "software": software}))
+        return cls(
+            source=data["source"],
+            records=records,
+            refusals=[Refusal(**values) for values in data["refusals"]],
+            date=datetime.date.fromisoformat(data["date"]) if data["date"] else None,
+        )
 
 
 # A name with one of these words is an organisation's, whatever its shape.
@@ -120,7 +141,18 @@ def read_source(source, content):
         raise SourceFileError(f"Source inconnue : {source!r} (sill, cnll ou comptoir).")
     collector = _Collector(source)
     reader(data, collector)
-    return SourceFile(source, collector.merged(), collector.refusals)
+    return SourceFile(source, collector.merged(), collector.refusals, _file_date(data))
+
+
+def _file_date(data):
+    """The date the file gives for itself (the Comptoir's « date_of_export »), if any."""
+    value = data.get("date_of_export") if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value.strip()[:32]).date()
+    except ValueError:
+        return None
 
 
 class _Collector:

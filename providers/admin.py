@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +21,7 @@ from territories.models import Territory
 
 from .admin_filters import (
     ClusterFilter,
+    ProvenanceFilter,
     ProviderRegionFilter,
     ServiceKindFilter,
     SoftwareFilter,
@@ -32,6 +33,7 @@ from .curation.snapshots import diff
 from .models import (
     Cluster,
     Label,
+    Provenance,
     Provider,
     Report,
     Revision,
@@ -105,6 +107,7 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
         ServiceKindFilter,
         WebsiteFilter,
         StalenessFilter,
+        ProvenanceFilter,
         "accepts_new_clients",
         "serves_whole_country",
         "workforce",
@@ -120,10 +123,11 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
         "email_confirmed_at",
         "reminded_at",
         "website_report",
+        "sources_report",
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OfferingInline]
-    actions = ["publish", "archive", "merge"]
+    actions = ["publish", "archive", "verify_imported", "merge"]
     list_per_page = 50
     history_list_display = ["status"]
     fieldsets = [
@@ -157,6 +161,16 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
         (
             _("Entreprise"),
             {"fields": ["workforce", "year_founded", "labels", "accepts_new_clients"]},
+        ),
+        (
+            _("Provenance des données importées"),
+            {
+                "fields": ["sources_report"],
+                "description": _(
+                    "Les catalogues nationaux (SILL, CNLL, Comptoir du Libre) dont un import a "
+                    "créé ou enrichi la fiche, et les valeurs qu'ils ont données."
+                ),
+            },
         ),
         (
             _("Modération"),
@@ -203,9 +217,53 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
             obj.mark_verified()
         super().save_model(request, obj, form, change)
 
+    @admin.display(description=_("sources"))
+    def sources_report(self, provider):
+        """One line per catalogue record: source, its page there, the file's date, the
+        values it gave (and whether a hand edit replaced them since), its programs."""
+        if provider.pk is None:
+            return "—"
+        lines = []
+        for provenance in provider.provenances.all():
+            values = "; ".join(
+                f"{label} : {value}" + ("" if same else _(" (modifié depuis à la main)"))
+                for label, value, same in provenance.fields()
+            )
+            verified = (
+                _("vérifiée le %(date)s") % {"date": date_format(provenance.verified_at)}
+                if provenance.verified_at
+                else _("non vérifiée")
+            )
+            record = (
+                format_html(
+                    '<a href="{}" rel="noopener">{}</a>',
+                    provenance.record_url,
+                    provenance.record_key,
+                )
+                if provenance.record_url
+                else provenance.record_key
+            )
+            lines.append(
+                (
+                    provenance.get_source_display(),
+                    record,
+                    date_format(provenance.file_date),
+                    values or "—",
+                    ", ".join(provenance.software) or "—",
+                    verified,
+                )
+            )
+        if not lines:
+            return _("Aucune : fiche saisie dans l'annuaire.")
+        return format_html_join(
+            "",
+            "<p>{} {}, fichier du {} : {} ; logiciels : {} ; {}.</p>",
+            lines,
+        )
+
     @admin.display(description=_("région"), ordering="seat__region__name")
     def region(self, provider):
-        return provider.seat.region
+        return provider.seat.region if provider.seat_id else _("à classer")
 
     @admin.display(description=_("site web"))
     def website_state(self, provider):
@@ -230,8 +288,31 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
 
     @admin.action(description=_("Publier les prestataires sélectionnés"), permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.exclude(status=Status.PUBLISHED).publish(user=request.user)
+        waiting = queryset.exclude(status=Status.PUBLISHED)
+        unseated = waiting.filter(seat__isnull=True).count()
+        count = waiting.publish(user=request.user)
         message = ngettext("%d prestataire publié.", "%d prestataires publiés.", count)
+        self.message_user(request, message % count, messages.SUCCESS)
+        if unseated:
+            message = ngettext(
+                "%d fiche sans commune du siège n'a pas été publiée : indiquez-la d'abord.",
+                "%d fiches sans commune du siège n'ont pas été publiées : indiquez-la d'abord.",
+                unseated,
+            )
+            self.message_user(request, message % unseated, messages.WARNING)
+
+    @admin.action(
+        description=_("Marquer les données importées comme vérifiées"), permissions=["change"]
+    )
+    def verify_imported(self, request, queryset):
+        """A moderator checked what a catalogue gave: its source is no longer named on the
+        public page (it stays in the listing's provenance and history)."""
+        count = Provenance.objects.filter(provider__in=queryset).verify()
+        message = ngettext(
+            "%d provenance marquée comme vérifiée.",
+            "%d provenances marquées comme vérifiées.",
+            count,
+        )
         self.message_user(request, message % count, messages.SUCCESS)
 
     @admin.action(description=_("Archiver les prestataires sélectionnés"), permissions=["change"])
@@ -288,7 +369,14 @@ class LabelAdmin(SharedSlugAdminMixin, admin.ModelAdmin):
 class RevisionAdmin(ProviderScopedAdmin):
     """Owners' proposals, for the record; decisions are taken in the moderation queue."""
 
-    list_display = ["provider", "status", "submitted_by_email", "created_at", "reviewed_by"]
+    list_display = [
+        "provider",
+        "status",
+        "submitted_by_email",
+        "origin",
+        "created_at",
+        "reviewed_by",
+    ]
     list_filter = ["status"]
     list_select_related = ["provider", "reviewed_by"]
     search_fields = ["provider__name", "submitted_by_email"]
@@ -296,6 +384,7 @@ class RevisionAdmin(ProviderScopedAdmin):
         "provider",
         "status",
         "submitted_by_email",
+        "origin",
         "created_at",
         "reviewed_at",
         "reviewed_by",

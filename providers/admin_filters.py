@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from offerings.models import ServiceKind, Software
 from territories.admin import RegionFilter
 
-from .models import Cluster
+from .models import CatalogueSource, Cluster
 
 
 class _OfferingFilter(admin.SimpleListFilter):
@@ -94,4 +94,33 @@ class StalenessFilter(_OptionsFilter):
             _("Relancée, sans réponse"),
             lambda providers: providers.filter(reminded_at__isnull=False),
         ),
+    }
+
+
+def _imported_from(source):
+    return lambda providers: providers.filter(provenances__source=source).distinct()
+
+
+class ProvenanceFilter(_OptionsFilter):
+    """Listings imported from a national catalogue, and those still waiting for a seat
+    (« à classer »: only superusers see the ones in no cluster)."""
+
+    title = _("provenance")
+    parameter_name = "provenance"
+    options = {
+        "a-classer": (
+            _("À classer (sans commune du siège)"),
+            lambda providers: providers.filter(seat__isnull=True),
+        ),
+        "non-verifiee": (
+            _("Données importées non vérifiées"),
+            lambda providers: providers.filter(provenances__verified_at__isnull=True).distinct(),
+        ),
+        **{
+            source.value: (
+                _("Importée : %(source)s") % {"source": source.label},
+                _imported_from(source),
+            )
+            for source in CatalogueSource
+        },
     }

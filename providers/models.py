@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.geo import bounding_box, distance_km_expression, distance_label, haversine_km
+from core.pagecache import forget_pages
 from core.publication import Status, visible_publicly_q
 from core.slugs import SlugFromNameMixin
 from core.text import clean_text, slug_for
@@ -58,9 +59,8 @@ class ClusterQuerySet(models.QuerySet):
 
     def curating(self, provider):
         """The clusters that curate `provider`: its own, and those covering its seat."""
-        return self.filter(
-            Q(pk=provider.cluster_id) | Q(regions=provider.seat.region_id)
-        ).distinct()
+        covering = Q(regions=provider.seat.region_id) if provider.seat_id else Q(pk__in=[])
+        return self.filter(Q(pk=provider.cluster_id) | covering).distinct()
 
 
 class Cluster(SlugFromNameMixin, models.Model):
@@ -384,13 +384,14 @@ class ProviderQuerySet(models.QuerySet):
         ).exclude(status=Status.PENDING, email_confirmed_at__isnull=True)
 
     def publish(self, user=None):
-        """Publish each provider, as vouched for now; returns how many."""
+        """Publish each provider, as vouched for now; returns how many. Those without a
+        seat (imported « à classer ») cannot be published and are left as they are."""
 
         def publish(provider):
             provider.status = Status.PUBLISHED
             provider.mark_verified()
 
-        return self._save_each(publish, user)
+        return self.filter(seat__isnull=False)._save_each(publish, user)
 
     def archive(self, user=None):
         def archive(provider):
@@ -429,10 +430,13 @@ class Provider(models.Model):
     phone = models.CharField(_("téléphone"), max_length=25, blank=True, validators=[validate_phone])
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    # Required to publish; a listing imported from a national catalogue (which gives no
+    # address) waits without one, « à classer », until a moderator sets it.
     seat = models.ForeignKey(
         Territory,
         verbose_name=_("commune du siège"),
         on_delete=models.PROTECT,
+        null=True,
         related_name="seated_providers",
         limit_choices_to={"level": Level.COMMUNE},
     )
@@ -561,6 +565,11 @@ class Provider(models.Model):
                     "Indiquez la latitude et la longitude, ou aucune des deux."
                 ),
             ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(seat__isnull=False),
+                name="provider_published_has_seat",
+                violation_error_message=_("Indiquez la commune du siège avant de publier."),
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "name"], name="provider_status_name_idx"),
@@ -671,6 +680,8 @@ class Provider(models.Model):
         (None, None) when neither is known. Needs `seat` loaded."""
         if self.latitude is not None:
             return self.latitude, self.longitude
+        if self.seat_id is None:
+            return None, None
         return self.seat.latitude, self.seat.longitude
 
     @property
@@ -682,7 +693,8 @@ class Provider(models.Model):
 
     def postal_address(self):
         """One-line address, for maps: "12 rue X, 91000 Évry-Courcouronnes, France"."""
-        parts = [self.address, f"{self.postal_code} {self.seat.name}".strip(), "France"]
+        seat = self.seat.name if self.seat_id else ""
+        parts = [self.address, f"{self.postal_code} {seat}".strip(), "France"]
         return ", ".join(part for part in parts if part)
 
     @property
@@ -755,7 +767,9 @@ class Revision(models.Model):
         default=ReviewStatus.PENDING,
         db_index=True,
     )
-    submitted_by_email = models.EmailField(_("proposée par"))
+    submitted_by_email = models.EmailField(_("proposée par"), blank=True)
+    # Who proposed it when not an owner: « Import SILL, fichier du 30/11/2026 ».
+    origin = models.CharField(_("origine"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
     reviewed_at = models.DateTimeField(_("examinée le"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -775,6 +789,84 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.provider} — {self.created_at:%d/%m/%Y}"
+
+
+class CatalogueSource(models.TextChoices):
+    """The national catalogues whose public provider data can be imported (issue #13)."""
+
+    SILL = "sill", _("SILL")
+    CNLL = "cnll", _("CNLL")
+    COMPTOIR = "comptoir", _("Comptoir du Libre")
+
+
+# The listing fields a catalogue's record can give, in the order they are shown.
+SOURCED_FIELDS = ("name", "siren", "website")
+
+
+class ProvenanceQuerySet(models.QuerySet):
+    def unverified(self):
+        """Records nobody has vouched for since they were imported: the public page
+        names their source."""
+        return self.filter(verified_at__isnull=True)
+
+    def verify(self, when=None):
+        """A moderator or the owner vouched for the listing's data: its sources are no
+        longer named on the public page (they stay in its history). Returns how many."""
+        count = self.unverified().update(verified_at=when or timezone.now())
+        if count:  # an update sends no signal: the public pages name the sources no more
+            forget_pages()
+            transaction.on_commit(forget_pages)
+        return count
+
+
+class Provenance(models.Model):
+    """A national catalogue's record that created or enriched a listing: which source,
+    the record's identity and page there, the date of the file, and the values it gave
+    (`values`, {field: value}), the last ones imported. A field of the listing still equal
+    to its value came from the source; one that differs was edited by hand since, and a
+    newer file only proposes a change to it."""
+
+    provider = models.ForeignKey(
+        Provider,
+        verbose_name=_("prestataire"),
+        on_delete=models.CASCADE,
+        related_name="provenances",
+    )
+    source = models.CharField(_("source"), max_length=10, choices=CatalogueSource.choices)
+    record_key = models.CharField(_("identifiant dans la source"), max_length=300)
+    record_url = models.URLField(_("fiche dans la source"), max_length=300, blank=True)
+    file_date = models.DateField(_("date du fichier"))
+    values = models.JSONField(_("valeurs importées"), default=dict)
+    software = models.JSONField(_("logiciels listés par la source"), default=list)
+    first_imported_at = models.DateTimeField(_("importée le"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("dernier import"), default=timezone.now)
+    verified_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
+
+    objects = ProvenanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provenance")
+        verbose_name_plural = _("provenances")
+        ordering = ["source", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "record_key"], name="provenance_unique_record"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} : {self.record_key}"
+
+    def fields(self):
+        """[(label, imported value, whether the listing still has it)] for what the
+        source gave, for moderators."""
+        rows = []
+        for name in SOURCED_FIELDS:
+            if self.values.get(name):
+                label = Provider._meta.get_field(name).verbose_name
+                current = getattr(self.provider, name)
+                rows.append((label, self.values[name], current == self.values[name]))
+        return rows
 
 
 class ReportStatus(models.TextChoices):

@@ -9,7 +9,7 @@ from core.pagecache import forget_pages
 from offerings.models import Need, Offering, ReplacedProduct, ServiceKind, Software
 from territories.signals import territories_renamed
 
-from .models import Cluster, Label, Provider
+from .models import Cluster, Label, Provenance, Provider
 from .search.filters import forget_reference_choices
 from .search.indexer import refresh_names, refresh_search_documents
 from .search.query import forget_vocabulary
@@ -125,6 +125,7 @@ def forget_search_words():
 @receiver([post_save, post_delete], sender=Provider)
 @receiver([post_save, post_delete], sender=Offering)
 @receiver([post_save, post_delete], sender=Cluster)
+@receiver([post_save, post_delete], sender=Provenance)
 @receiver([post_save, post_delete], sender=Need)
 @receiver([post_save, post_delete], sender=ReplacedProduct)
 @receiver([post_save, post_delete], sender=Software)

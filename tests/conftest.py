@@ -5,10 +5,16 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 
 from tests.factories import ClusterFactory, ModeratorFactory, SuperuserFactory, region
+
+# The database the settings name, before any test database replaces it.
+CONFIGURED_DATABASE = settings.DATABASES["default"]["NAME"]
 
 
 @pytest.fixture(scope="session")
@@ -17,9 +23,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     They are reference data, like a fixture: every test sees all 34,875 communes;
     what a test writes is rolled back after it.
+
+    pytest-django creates the test database only when a selected test is marked
+    `django_db` or asks for `db`; the browser tests do neither (their server must see
+    committed data), so run alone they would have loaded and then removed the demo data
+    in the developer's own database. Here the test database is then created all the same.
     """
+    created = None
     with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] == CONFIGURED_DATABASE:
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         call_command("import_territories", verbosity=0)
+    yield
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

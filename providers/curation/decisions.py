@@ -62,6 +62,14 @@ def _decide_submission(provider, user, change, version=None, **decision):
 
 def approve_submission(provider, user, version=None):
     def publish(provider):
+        if provider.seat_id is None:
+            raise ValueError(
+                _(
+                    "« %(name)s » n'a pas de commune du siège (fiche importée à classer) : "
+                    "indiquez-la dans la fiche avant de l'accepter."
+                )
+                % {"name": provider.name}
+            )
         provider.status = Status.PUBLISHED
         provider.changes_requested_at = None
         provider.mark_verified()
@@ -116,7 +124,7 @@ def _decide_revision(revision, user, status, note="", change=None, **decision):
         revision.save()
         emails.send(
             "decision",
-            [revision.submitted_by_email],
+            [revision.submitted_by_email],  # none for an import's proposal
             provider=revision.provider,
             what=_("Mise à jour"),
             note=note,
@@ -133,6 +141,8 @@ def approve_revision(revision, user):
         provider._history_user = user
         provider.mark_verified()
         apply_data(provider, revision.data)
+        if not revision.origin:  # the owner's own proposal: they vouched for the listing
+            provider.provenances.verify()
         revision.provider = provider
 
     return _decide_revision(revision, user, ReviewStatus.APPROVED, change=apply, approved=True)

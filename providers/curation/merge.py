@@ -22,7 +22,7 @@ MERGED_BY_OWN_RULE = {
 
 def merge(keep, remove, user):
     """Fold `remove` into `keep`: offerings (service kinds united), service areas,
-    labels, reports and revisions move over, empty fields are filled, and the old
+    labels, reports, revisions and provenances move over, empty fields are filled, and the old
     address redirects to `keep`. `remove` is then deleted (its history stays)."""
     if keep.pk == remove.pk:
         raise ValueError(_("Choisissez deux fiches différentes."))
@@ -51,6 +51,8 @@ def merge(keep, remove, user):
         if not keep.email and remove.email:  # the address and whether it is public go together
             keep.email, keep.show_email = remove.email, remove.show_email
         remove.reports.update(provider=keep)
+        # Every source stays: a catalogue's record now describes the kept listing.
+        remove.provenances.update(provider=keep)
         # Proposals for the removed listing describe it, not the kept one: close them.
         remove.revisions.filter(status=ReviewStatus.PENDING).update(
             status=ReviewStatus.REJECTED,

@@ -17,7 +17,7 @@ def submissions(user):
         Provider.objects.editable_by(user)
         .filter(status=Status.PENDING, email_confirmed_at__isnull=False)
         .select_related("seat", "cluster")
-        .prefetch_related("offerings__software", "offerings__service_kinds")
+        .prefetch_related("offerings__software", "offerings__service_kinds", "provenances")
         .order_by("email_confirmed_at", "pk")
     )
 

@@ -16,6 +16,7 @@ MODERATOR_PERMISSIONS = {
         "revision": ["view"],
         "report": ["view", "change"],
         "slugredirect": ["view"],
+        "provenance": ["view"],
     },
     "offerings": {
         "offering": ["view", "add", "change", "delete"],

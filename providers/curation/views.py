@@ -271,6 +271,7 @@ def still_accurate(request, token):
             provider = Provider.objects.select_for_update().get(pk=provider.pk)
             provider.mark_verified()
             provider.save()
+            provider.provenances.verify()  # the owner vouched for what a catalogue gave
         return provider
 
     return _confirmation(request, token, LinkPurpose.STILL_ACCURATE, "accurate", confirm)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from core.pagecache import cache_public_page
 from core.text import clean_text
-from providers.models import Provider, SlugRedirect
+from providers.models import Provenance, Provider, SlugRedirect
 from territories.models import SCHEMA_ORG_TYPES, Territory, largest_first
 
 
@@ -25,6 +25,11 @@ def detail(request, slug):
         .select_related("seat__epci", "seat__departement", "seat__region", "cluster")
         .prefetch_related(
             "labels",
+            Prefetch(
+                "provenances",
+                queryset=Provenance.objects.unverified(),
+                to_attr="unverified_sources",
+            ),
             Prefetch(
                 "service_areas",
                 queryset=Territory.objects.select_related("region", "departement"),

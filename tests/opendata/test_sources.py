@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from opendata.sources import (
     SoftwareRef,
     Source,
+    SourceFile,
     SourceFileError,
     looks_like_a_person,
     read_source,
@@ -182,3 +183,10 @@ def test_any_json_is_read_or_refused_with_a_reason_never_an_error(source, data):
     else:
         assert all(record.name for record in result.records)
         assert all(refusal.reason for refusal in result.refusals)
+
+
+def test_a_read_file_survives_the_trip_through_a_session():
+    for source in Source.values:
+        source_file = read_source(source, (FILES / f"{source}.json").read_bytes())
+        kept = json.loads(json.dumps(source_file.to_data()))
+        assert SourceFile.from_data(kept) == source_file
