@@ -4,16 +4,19 @@ spreadsheet import (providers.curation.admin_views), for superusers and for mode
 import into their own clusters and cannot touch a listing outside them.
 
 Between the dry run and the confirmation the session keeps the records read, not the
-file: the SILL's sill.json weighs megabytes, its providers a few kilobytes. Confirming
-plans again against the database as it is then.
+file: the SILL's sill.json weighs megabytes, its providers a few kilobytes. The confirm
+form carries the token of its dry run, so that confirming a page left open in another tab
+never imports the file sent since. Confirming plans again against the database as it is
+then.
 """
 
 import datetime
+import secrets
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import DatabaseError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -80,8 +83,15 @@ def import_source_view(request):
     }
     stored = request.session.get(SESSION_KEY)
     if request.method == "POST" and request.POST.get("confirm"):
-        if not stored:
-            messages.error(request, _("Rien à confirmer : envoyez de nouveau le fichier."))
+        if not stored or request.POST.get("token") != stored.get("token"):
+            # Nothing kept, or the dry run of another file sent since (another tab).
+            messages.error(
+                request,
+                _(
+                    "Cet essai à blanc n'est plus le dernier envoyé : envoyez de nouveau le "
+                    "fichier pour le confirmer."
+                ),
+            )
             return redirect("opendata_import_source")
         return _confirm(request, stored)
     if request.method == "POST" and form.is_valid():
@@ -98,7 +108,9 @@ def import_source_view(request):
         else:
             file_date = form.cleaned_data["file_date"] or source_file.date or timezone.localdate()
             cluster = form.cleaned_data["cluster"]
+            token = secrets.token_urlsafe(12)
             request.session[SESSION_KEY] = {
+                "token": token,
                 "file": source_file.to_data(),
                 "file_date": file_date.isoformat(),
                 "cluster": cluster,
@@ -106,6 +118,7 @@ def import_source_view(request):
             plans = plan_source(source_file, file_date=file_date, user=request.user)
             context.update(
                 plans=plans,
+                token=token,
                 counts=count_decisions(plans),
                 file_date=file_date,
                 source_label=Source(source_file.source).label,
@@ -132,7 +145,7 @@ def _confirm(request, stored):
             user=request.user,
             cluster=cluster,
         )
-    except IntegrityError:  # a listing changed in between (a SIREN taken): nothing written
+    except DatabaseError:  # a listing changed in between (a SIREN taken): nothing written
         messages.error(
             request,
             _(

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from core.publication import Status
 from offerings.models import Offering
-from providers.curation.snapshots import snapshot
 from providers.models import CatalogueSource, Provenance, Provider, ReviewStatus, Revision
 from providers.search.indexer import deferred_refresh
 
@@ -100,7 +99,8 @@ def _apply(plans, source, file_date, user, cluster):
 def _remember(plan, provider, source, file_date):
     """The record's provenance: created, or brought up to date with this file."""
     record = plan.record
-    provenance = plan.provenance or Provenance(source=source, record_key=record.key)
+    provenance = plan.provenance or Provenance(source=source)
+    provenance.record_key = record.key  # a SIREN may have replaced the address as its id
     provenance.provider = provider
     provenance.record_url = record.url
     if provenance.pk is None or file_date >= provenance.file_date:
@@ -116,23 +116,30 @@ def _remember(plan, provider, source, file_date):
 
 
 def _propose(provider, fields, programs, origin):
-    """One revision in the moderation queue: the listing as it is, with the source's
-    values for fields edited by hand and its new programs (services left to choose)."""
-    provider = Provider.objects.prefetch_related(
-        "service_areas", "labels", "offerings__service_kinds"
-    ).get(pk=provider.pk)
-    data = snapshot(provider)
-    data["fields"].update(fields)
-    data["offerings"].extend(
-        {"software": software.pk, "service_kinds": [], "description": ""} for software in programs
+    """One revision in the moderation queue with only what this source proposes (values
+    for fields edited by hand, new programs, services left to choose), laid on the listing
+    as it is when a moderator decides (`snapshots.proposed_state`). A proposal of the same
+    source still waiting is folded into it, never lost."""
+    data = {"partial": True, "fields": {}, "add_offerings": []}
+    same_source = origin.split(",")[0] + ","
+    pending = Revision.objects.select_for_update().filter(
+        provider=provider, status=ReviewStatus.PENDING, origin__startswith=same_source
     )
-    Revision.objects.filter(
-        provider=provider,
-        status=ReviewStatus.PENDING,
-        origin__startswith=origin.split(",")[0] + ",",
-    ).update(
+    for earlier in pending.order_by("pk"):
+        if earlier.data.get("partial"):
+            data["fields"].update(earlier.data.get("fields", {}))
+            data["add_offerings"].extend(
+                pk
+                for pk in earlier.data.get("add_offerings", [])
+                if pk not in data["add_offerings"]
+            )
+    data["fields"].update(fields)
+    data["add_offerings"].extend(
+        software.pk for software in programs if software.pk not in data["add_offerings"]
+    )
+    pending.update(
         status=ReviewStatus.REJECTED,
         reviewed_at=timezone.now(),
-        review_note="Remplacée par un import plus récent.",
+        review_note="Remplacée par un import plus récent, qui reprend ses propositions.",
     )
     Revision.objects.create(provider=provider, data=data, origin=origin)

@@ -7,16 +7,20 @@ would write (`updates`, `new_software`) or propose to a moderator (`proposals`,
 admin show, and the plan `opendata.source_imports.apply_source` carries out.
 
 Matching a listing, strongest first: the one this source's record already created or
-enriched (its `Provenance`), the same SIREN, the same website (host without « www. »),
-then the same name (folded, legal forms such as SARL or SAS left out) when exactly one
-listing bears it. Records of one file that share a SIREN, a website or a name make one
-listing. The sources give no address, so « a close name in the same département » cannot
-apply: a name several listings share is a question.
+enriched (its `Provenance`, found by the record's id, or the only one of this source on a
+listing matched otherwise: a SIREN may have replaced the address as the record's id), the
+same SIREN, the same website (`site_key`: the host without « www. », plus the first part
+of the path on a host many share, such as github.com), then the same name (folded, legal
+forms such as SARL or SAS left out) when exactly one listing bears it. A website or a name
+never joins two different SIRENs: that is a question. Records of one file that share a
+SIREN, a website or a name make one listing. The sources give no address, so « a close
+name in the same département » cannot apply: a name several listings share is a question.
 
 What a record may change on a listing it matches: a field still empty, or still holding
 the value this source gave last time (nobody edited it by hand since). A field edited by
-hand is only proposed (an owner-style revision in the moderation queue); the listing's own
-name is never replaced by another source's. A program the source lists is added to a
+hand is only proposed (a revision in the moderation queue); the listing's own name is
+never replaced by another source's; a published listing matched by its name alone gets
+proposals only. A program the source lists is added to a
 listing not yet published, and proposed for a published one; a program a moderator removed
 after an earlier import is not added back. People (opendata.sources flags them) and names
 several listings share wait for a moderator's explicit choice (`accept`). A record that
@@ -25,6 +29,7 @@ matches an archived listing (a company that asked to be removed) imports nothing
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +39,12 @@ from core.text import fold
 from offerings.models import Offering, Software
 from providers.models import SOURCED_FIELDS, Provenance, Provider, website_domain
 
+# Hosts where many companies have a page: the first part of the path tells them apart.
+SHARED_HOSTS = {
+    "github.com", "gitlab.com", "framagit.org", "codeberg.org", "sites.google.com",
+    "linkedin.com", "facebook.com", "twitter.com", "x.com", "mastodon.social",
+    "comptoir-du-libre.org", "annuaire.cnll.fr", "gitlab.adullact.net", "about.me",
+}  # fmt: skip
 LEGAL_FORMS = re.compile(r"\b(sarl|sas|sasu|sa|eurl|scop|scic|sci|gie|ste|societe)\b")
 OUT_OF_SCOPE = (
     "une fiche hors de vos grappes correspond à cette fiche (même SIREN, même site web ou "
@@ -131,6 +142,22 @@ def count_decisions(plans):
     ]
 
 
+def site_key(url):
+    """A website as it identifies a company: « gestion-ouverte.example » for
+    https://www.gestion-ouverte.example/contact, « github.com/acme » for
+    https://github.com/acme/outil; "" for none, or for the bare host of a shared one."""
+    host = website_domain(url)
+    if host not in SHARED_HOSTS:
+        return host
+    first = urlsplit(url).path.strip("/").split("/")[0].lower()
+    return f"{host}/{first}" if first else ""
+
+
+def other_sirens(record, provider):
+    """Whether `record` and `provider` name two different companies by their SIRENs."""
+    return bool(record.siren and provider.siren and record.siren != provider.siren)
+
+
 def comparable_name(name):
     """« Gestion Ouverte SARL » and « gestion ouverte » compare equal."""
     return " ".join(LEGAL_FORMS.sub(" ", fold(name)).split())
@@ -167,8 +194,8 @@ class _Listings:
     may curate them. Every listing's SIREN, website and name are read in one query (short
     rows: 20,000 at national scale) and compared here: one filter per record, or one OR of
     thousands of conditions, would not scale (SQLite refuses so deep an expression). Then
-    the listings matched are read whole. Five queries for a file of up to 500 records (six
-    for a moderator), one more per 500 beyond."""
+    the listings matched are read whole. Six queries for a file of up to 500 records (seven
+    for a moderator), a few more per 500 beyond."""
 
     def __init__(self, source, records, user):
         self.provenances = {}
@@ -176,7 +203,7 @@ class _Listings:
             for provenance in Provenance.objects.filter(source=source, record_key__in=keys):
                 self.provenances[provenance.record_key] = provenance
         sirens = {record.siren for record in records if record.siren}
-        domains = {website_domain(record.website) for record in records if record.website}
+        domains = {site_key(record.website) for record in records} - {""}
         names = {comparable_name(record.name) for record in records}
         siren_ids, domain_ids, name_ids = {}, {}, {}
         for pk, siren, website, name in Provider.objects.order_by("pk").values_list(
@@ -184,7 +211,7 @@ class _Listings:
         ):
             if siren in sirens:
                 siren_ids[siren] = pk
-            domain = website_domain(website)
+            domain = site_key(website)
             if domain in domains:
                 domain_ids.setdefault(domain, pk)
             compared = comparable_name(name)
@@ -204,6 +231,11 @@ class _Listings:
         self.by_siren = {siren: providers[pk] for siren, pk in siren_ids.items()}
         self.by_domain = {domain: providers[pk] for domain, pk in domain_ids.items()}
         self.by_name = {name: [providers[pk] for pk in same] for name, same in name_ids.items()}
+        self.same_source = {}  # listing pk -> its provenances from this source
+        for chunk in _chunks(sorted(ids)):
+            for provenance in Provenance.objects.filter(source=source, provider__in=chunk):
+                provenance.provider = providers[provenance.provider_id]
+                self.same_source.setdefault(provenance.provider_id, []).append(provenance)
         self.offered = {pk: set() for pk in ids}
         for chunk in _chunks(sorted(ids)):
             for provider_id, software_id in Offering.objects.filter(provider__in=chunk).values_list(
@@ -226,47 +258,50 @@ class _Listings:
             return provenance.provider, "déjà importée de cette source"
         if record.siren and record.siren in self.by_siren:
             return self.by_siren[record.siren], "même SIREN"
-        domain = website_domain(record.website)
+        domain = site_key(record.website)
         if domain and domain in self.by_domain:
-            return self.by_domain[domain], "même site web"
+            provider = self.by_domain[domain]
+            if other_sirens(record, provider):
+                return None, f"même site web que « {provider.name} », mais un autre SIREN"
+            return provider, "même site web"
         same_name = self.by_name.get(comparable_name(record.name), [])
         if len(same_name) == 1:
+            if other_sirens(record, same_name[0]):
+                return None, f"même nom que « {same_name[0].name} », mais un autre SIREN"
             return same_name[0], "même nom"
         if len(same_name) > 1:
             return None, f"{len(same_name)} fiches portent ce nom"
         return None, ""
 
 
-class _Created:
-    """The listings this file creates, by SIREN, website and name: a later record of the
-    same organisation (the CNLL's entry with a SIREN, the SILL's with a website) joins the
-    first one instead of making a second listing."""
+class _SeenInFile:
+    """The records of this file already planned, by SIREN, website and name: a later record
+    of the same organisation (the CNLL's entry with a SIREN, the SILL's with a website)
+    joins the listing the first one creates or enriches instead of making a second one."""
+
+    HOW = {"siren": "même SIREN", "site": "même site web", "nom": "même nom"}
 
     def __init__(self):
-        self.keys = {}
+        self.plans = {}
 
     @staticmethod
     def _keys(record):
-        keys = [("nom", comparable_name(record.name))]
-        if record.siren:
-            keys.append(("siren", record.siren))
-        if record.website:
-            keys.append(("site", website_domain(record.website)))
-        return keys
+        keys = [("siren", record.siren), ("site", site_key(record.website))]
+        return [*(key for key in keys if key[1]), ("nom", comparable_name(record.name))]
 
     def find(self, record):
+        """(the earlier plan, how it matched), or (None, "")."""
         for kind, key in self._keys(record):
-            if (kind, key) in self.keys:
-                return self.keys[(kind, key)], {
-                    "nom": "même nom",
-                    "siren": "même SIREN",
-                    "site": "même site web",
-                }[kind]
+            earlier = self.plans.get((kind, key))
+            if earlier is not None and not (
+                record.siren and earlier.record.siren and record.siren != earlier.record.siren
+            ):
+                return earlier, self.HOW[kind]
         return None, ""
 
     def add(self, plan):
         for key in self._keys(plan.record):
-            self.keys.setdefault(key, plan)
+            self.plans.setdefault(key, plan)
 
 
 def plan_source(source_file, *, file_date=None, user=None, accept=frozenset()):
@@ -277,7 +312,9 @@ def plan_source(source_file, *, file_date=None, user=None, accept=frozenset()):
     in scope); `accept`: keys of records a moderator chose to import despite a question."""
     catalogue = _Catalogue()
     listings = _Listings(source_file.source, source_file.records, user)
-    created = _Created()
+    seen = _SeenInFile()
+    keys = {record.key for record in source_file.records}
+    adopted = set()  # provenances a record of this file has taken over
     plans = []
     for record in source_file.records:
         plan = RecordPlan(Decision.CREATE, record.name, record.where, record=record)
@@ -288,7 +325,21 @@ def plan_source(source_file, *, file_date=None, user=None, accept=frozenset()):
             elif found not in plan.software:
                 plan.software.append(found)
         provider, how = listings.match(record)
+        earlier = None
+        if provider is None:
+            earlier, how_in_file = seen.find(record)
+            if earlier is not None:
+                provider, how = earlier.provider, how_in_file
         plan.provenance = listings.provenances.get(record.key)
+        if plan.provenance is None and provider is not None and provider.pk is not None:
+            former = [
+                provenance
+                for provenance in listings.same_source.get(provider.pk, [])
+                if provenance.record_key not in keys and provenance.pk not in adopted
+            ]
+            if len(former) == 1:
+                plan.provenance = former[0]
+                adopted.add(former[0].pk)
         accepted = record.key in accept
         if provider is not None and provider.pk not in listings.editable:
             plan.decision, plan.reason = Decision.REFUSE, OUT_OF_SCOPE
@@ -302,28 +353,28 @@ def plan_source(source_file, *, file_date=None, user=None, accept=frozenset()):
             plan.reason = f"{record.person_reason} : importée seulement sur décision explicite"
         elif provider is not None:
             plan.decision, plan.provider, plan.reason = Decision.ENRICH, provider, how
-            _enrich(plan, listings, file_date)
+            if earlier is not None:
+                plan.reason = f"{how} que « {earlier.name} », plus haut dans ce fichier"
+            _enrich(plan, listings, file_date, how)
+            _leave_to_earlier(plan, plans)
+            seen.add(plan)
+        elif earlier is not None:  # joins a listing this file creates
+            plan.decision, plan.same_as = Decision.ENRICH, earlier
+            plan.reason = f"{how} que « {earlier.name} », créée par ce fichier"
+            plan.updates = {
+                name: value for name, value in plan.values.items() if name not in earlier.updates
+            }
+            earlier.updates.update(plan.updates)
+            plan.new_software = [s for s in plan.software if s not in earlier.new_software]
+            earlier.new_software.extend(plan.new_software)
         elif how and not accepted:
             plan.decision, plan.reason = Decision.ASK, how
         else:
-            earlier, how = created.find(record)
-            if earlier is not None:
-                plan.decision, plan.same_as = Decision.ENRICH, earlier
-                plan.reason = f"{how} que « {earlier.name} », créée par ce fichier"
-                plan.updates = {
-                    name: value
-                    for name, value in plan.values.items()
-                    if name not in earlier.updates
-                }
-                earlier.updates.update(plan.updates)
-                plan.new_software = [s for s in plan.software if s not in earlier.new_software]
-                earlier.new_software.extend(plan.new_software)
-            else:
-                plan.updates = dict(plan.values)
-                plan.new_software = list(plan.software)
-                created.add(plan)
-                if not plan.software:
-                    plan.reason = "aucun logiciel du catalogue : la fiche n'aura pas d'offre"
+            plan.updates = dict(plan.values)
+            plan.new_software = list(plan.software)
+            seen.add(plan)
+            if not plan.software:
+                plan.reason = "aucun logiciel du catalogue : la fiche n'aura pas d'offre"
             if accepted:
                 plan.reason = "importée sur décision explicite d'un modérateur"
         plans.append(plan)
@@ -334,9 +385,20 @@ def plan_source(source_file, *, file_date=None, user=None, accept=frozenset()):
     return plans
 
 
-def _enrich(plan, listings, file_date):
-    """What `plan.record` changes on the listing it matched, and what it only proposes."""
+def _leave_to_earlier(plan, plans):
+    """Two records of one file for one listing: what the first one writes stands."""
+    for earlier in plans:
+        if earlier.provider is plan.provider and earlier.writes:
+            for name in earlier.updates:
+                plan.updates.pop(name, None)
+            plan.new_software = [s for s in plan.new_software if s not in earlier.new_software]
+
+
+def _enrich(plan, listings, file_date, how):
+    """What `plan.record` changes on the listing it matched, and what it only proposes
+    (everything, for a published listing matched by its name alone)."""
     provider, provenance = plan.provider, plan.provenance
+    propose_only = provider.status == Status.PUBLISHED and how == "même nom"
     if provenance is not None and file_date is not None and file_date < provenance.file_date:
         plan.decision = Decision.UNCHANGED
         plan.reason = (
@@ -351,7 +413,7 @@ def _enrich(plan, listings, file_date):
             continue  # nothing new, or a value edited by hand since the last import
         if name == "siren" and listings.by_siren.get(value, provider) != provider:
             continue  # another listing bears this SIREN: a merge for a moderator
-        if not current or current == before.get(name):
+        if (not current or current == before.get(name)) and not propose_only:
             plan.updates[name] = value
         elif name == "name" and (
             name not in before or comparable_name(current) == comparable_name(value)

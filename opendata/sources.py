@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from core.text import clean_text, fold
 from providers.models import CatalogueSource
@@ -35,6 +36,9 @@ from providers.validators import normalize_siren, validate_siren
 
 MAX_BYTES = 20 * 1024 * 1024  # the SILL's whole sill.json weighs about 4 MB
 MAX_RECORDS = 20_000
+MAX_WEBSITE = 200  # Provider.website
+MAX_RECORD_URL = 300  # Provenance.record_url and record_key
+URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 
 
 Source = CatalogueSource
@@ -134,6 +138,8 @@ def read_source(source, content):
         )
     try:
         data = json.loads(content.decode("utf-8-sig"))
+    except RecursionError:
+        raise SourceFileError("Ce fichier n'est pas du JSON lisible : trop imbriqué.") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise SourceFileError(f"Ce fichier n'est pas du JSON lisible : {error}") from None
     reader = {Source.SILL: _sill, Source.CNLL: _cnll, Source.COMPTOIR: _comptoir}.get(source)
@@ -184,11 +190,11 @@ class _Collector:
                     Refusal(where, name, f"SIREN « {siren} » : {error.messages[0]}")
                 )
                 return
-        website = _web_address(website)
+        website = _web_address(website, MAX_WEBSITE)
         if website is None:
             self.refusals.append(Refusal(where, name, "site web illisible"))
             return
-        url = _web_address(url) or ""
+        url = _web_address(url, MAX_RECORD_URL) or ""
         identity = str(key) if key not in ("", None) else (siren or url or fold(name))
         record = self.records.get(identity)
         if record is None:
@@ -217,19 +223,25 @@ def _text(value):
     return clean_text(value, 200)[0] if isinstance(value, str) else ""
 
 
-def _web_address(value):
-    """An http(s) address, "" when absent, None when present but not an address."""
+def _web_address(value, max_length):
+    """An http(s) address of at most `max_length` characters, "" when absent, None when
+    present but not one: an e-mail address (« contact@… », « mailto: ») is not, and is
+    never kept."""
     if value in (None, ""):
         return ""
     if not isinstance(value, str):
         return None
-    value = clean_text(value, 300)[0]
+    value = clean_text(value, 2000)[0]
     if not value:
         return ""
     if "://" not in value:
         value = "https://" + value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or "." not in (parts.hostname or ""):
+    try:
+        parts = urlsplit(value)
+        URL_VALIDATOR(value)
+    except (ValueError, ValidationError):
+        return None
+    if parts.username is not None or parts.password is not None or len(value) > max_length:
         return None
     return value
 
@@ -245,12 +257,16 @@ def _items(data, key, where):
 
 
 def _integer(value):
+    """An identifier of the file as a number: at most 12 ASCII digits (« ² » is a digit
+    for Python, and a string of thousands of digits is refused by int()), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        return value if 0 <= value < 10**12 else None
+    if isinstance(value, str):
+        value = value.strip()
+        if value.isascii() and value.isdigit() and len(value) <= 12:
+            return int(value)
     return None
 
 

@@ -29,7 +29,7 @@ from .admin_filters import (
     WebsiteFilter,
 )
 from .curation.admin_views import CurationAdminMixin
-from .curation.snapshots import diff
+from .curation.snapshots import diff, proposed_state
 from .models import (
     Cluster,
     Label,
@@ -395,7 +395,7 @@ class RevisionAdmin(ProviderScopedAdmin):
 
     @admin.display(description=_("modifications"))
     def changes(self, revision):
-        rows = diff(revision.provider, revision.data)
+        rows = diff(revision.provider, proposed_state(revision.provider, revision.data))
         return format_html_join(
             "\n", "<p><strong>{}</strong> : {} → {}</p>", ((a, b, c) for a, b, c in rows)
         ) or _("aucune")

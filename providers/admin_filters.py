@@ -114,7 +114,9 @@ class ProvenanceFilter(_OptionsFilter):
         ),
         "non-verifiee": (
             _("Données importées non vérifiées"),
-            lambda providers: providers.filter(provenances__verified_at__isnull=True).distinct(),
+            lambda providers: providers.filter(
+                provenances__isnull=False, provenances__verified_at__isnull=True
+            ).distinct(),
         ),
         **{
             source.value: (

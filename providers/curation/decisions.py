@@ -22,7 +22,7 @@ from providers.models import (
 )
 
 from . import emails, links
-from .snapshots import apply_data
+from .snapshots import apply_data, proposed_state
 
 
 def queue_url():
@@ -85,6 +85,15 @@ def reject_submission(provider, user, reason, version=None):
 
 
 def request_submission_changes(provider, user, note, version=None):
+    if not provider.email:
+        raise ValueError(
+            _(
+                "« %(name)s » n'a pas d'adresse e-mail (fiche importée) : personne à qui "
+                "demander des modifications. Complétez la fiche vous-même, ou refusez-la."
+            )
+            % {"name": provider.name}
+        )
+
     def mark(provider):
         provider.changes_requested_at = timezone.now()
 
@@ -140,7 +149,7 @@ def approve_revision(revision, user):
         provider = Provider.objects.select_for_update().get(pk=revision.provider_id)
         provider._history_user = user
         provider.mark_verified()
-        apply_data(provider, revision.data)
+        apply_data(provider, proposed_state(provider, revision.data))
         if not revision.origin:  # the owner's own proposal: they vouched for the listing
             provider.provenances.verify()
         revision.provider = provider
@@ -153,6 +162,15 @@ def reject_revision(revision, user, reason):
 
 
 def request_revision_changes(revision, user, note):
+    if not revision.submitted_by_email:
+        raise ValueError(
+            _(
+                "Cette proposition vient d'un import (%(origin)s) : personne à qui demander "
+                "des modifications. Acceptez-la puis corrigez la fiche, ou refusez-la."
+            )
+            % {"origin": revision.origin}
+        )
+
     def new_link(revision):
         link = links.issue(revision.provider, LinkPurpose.EDIT, revision.submitted_by_email)
         return {"link": link, "hours": links.lifetime_hours(LinkPurpose.EDIT)}

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from providers.models import Provider, Report, ReportStatus, ReviewStatus, Revision, Status
 
 from . import decisions
-from .snapshots import diff
+from .snapshots import diff, proposed_state
 
 
 class DecisionError(Exception):
@@ -50,7 +50,8 @@ def moderation_queue(user):
     return {
         "submissions": list(submissions(user)),
         "revisions": [
-            (revision, diff(revision.provider, revision.data)) for revision in pending_revisions
+            (revision, diff(revision.provider, proposed_state(revision.provider, revision.data)))
+            for revision in pending_revisions
         ],
         "reports": list(reports(user)),
     }

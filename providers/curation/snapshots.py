@@ -4,7 +4,10 @@
      "offerings": [{"software": pk, "service_kinds": [pk…], "description": ""}…]}
 
 Owners' revisions store it, the public forms and the spreadsheet import produce it,
-`diff` shows it to moderators and `apply_data` writes it, offerings included.
+`diff` shows it to moderators and `apply_data` writes it, offerings included. A catalogue
+import's revision stores only what it proposes (`{"partial": True, "fields": {…},
+"add_offerings": [software pk…]}`): `proposed_state` lays it on the listing as it is when
+a moderator looks at it, so that approving it never undoes what changed in between.
 """
 
 from django.utils.translation import gettext as _
@@ -33,6 +36,21 @@ def snapshot(provider):
             key=lambda offering: offering["software"],
         ),
     }
+
+
+def proposed_state(provider, data):
+    """A revision's data as a whole editable state (see the module's docstring)."""
+    if not data.get("partial"):
+        return data
+    state = snapshot(provider)
+    state["fields"].update(data.get("fields", {}))
+    offered = {offering["software"] for offering in state["offerings"]}
+    state["offerings"].extend(
+        {"software": software, "service_kinds": [], "description": ""}
+        for software in data.get("add_offerings", [])
+        if software not in offered
+    )
+    return state
 
 
 def diff(provider, data):

@@ -32,6 +32,12 @@ def upload(client, source, **fields):
         )
 
 
+def confirm(client, **fields):
+    """« Confirmer l'import » on the dry run last shown to this client."""
+    token = client.session["opendata_import_source"]["token"]
+    return client.post(IMPORT_URL, {"confirm": "1", "token": token, **fields}, follow=True)
+
+
 def test_the_provider_list_links_to_the_catalogue_import(moderator_client):
     page = moderator_client.get("/admin/providers/provider/").content.decode()
     assert f'href="{IMPORT_URL}"' in page and "Importer un catalogue national" in page
@@ -46,7 +52,7 @@ def test_a_superuser_dry_runs_then_confirms_and_picks_a_person_explicitly(admin_
     assert "site web illisible" in page  # « Site Cassé » and its javascript: address
     assert not Provider.objects.exists()
 
-    done = admin_client.post(IMPORT_URL, {"confirm": "1", "accept": ["777"]}, follow=True)
+    done = confirm(admin_client, accept=["777"])
 
     assert done.redirect_chain[-1][0] == reverse("admin:providers_moderation")
     assert "Import terminé : 2 brouillon(s) créé(s)" in done.content.decode()
@@ -65,7 +71,7 @@ def test_a_moderator_imports_into_their_cluster_and_sees_the_drafts(
     assert "À classer" not in form  # the « à classer » bucket is the superusers'
     page = upload(moderator_client, "cnll", cluster=str(idf_cluster.pk)).content.decode()
     assert "Campus Libre" in page
-    moderator_client.post(IMPORT_URL, {"confirm": "1"})
+    confirm(moderator_client)
     assert set(Provider.objects.values_list("cluster", flat=True)) == {idf_cluster.pk}
     listing = moderator_client.get("/admin/providers/provider/?provenance=a-classer")
     assert "Campus Libre" in listing.content.decode()
@@ -94,7 +100,17 @@ def test_drafts_in_no_cluster_are_hidden_from_moderators(moderator_client, catal
 def test_a_moderator_cannot_confirm_into_another_cluster(moderator_client, aura_cluster, catalogue):
     page = upload(moderator_client, "cnll", cluster=str(aura_cluster.pk))
     assert "Sélectionnez un choix valide" in page.content.decode()
-    assert moderator_client.post(IMPORT_URL, {"confirm": "1"}, follow=True).status_code == 200
+    refused = moderator_client.post(IMPORT_URL, {"confirm": "1"}, follow=True)
+    assert "n&#x27;est plus le dernier envoyé" in refused.content.decode()
+    assert not Provider.objects.exists()
+
+
+def test_confirming_an_older_dry_run_imports_nothing(admin_client, catalogue):
+    upload(admin_client, "comptoir")
+    first = admin_client.session["opendata_import_source"]["token"]
+    upload(admin_client, "cnll")  # in another tab
+    answer = admin_client.post(IMPORT_URL, {"confirm": "1", "token": first}, follow=True)
+    assert "n&#x27;est plus le dernier envoyé" in answer.content.decode()
     assert not Provider.objects.exists()
 
 
@@ -228,3 +244,23 @@ def test_each_record_costs_a_fixed_number_of_writes(catalogue):
     ten, twenty, thirty = queries_to_import(10), queries_to_import(20), queries_to_import(30)
     assert thirty - twenty == twenty - ten  # linear: nothing grows with what is stored
     assert (thirty - ten) / 20 <= 14
+
+
+def test_nobody_can_be_asked_for_changes_on_an_imported_draft(admin_client, catalogue):
+    call_command("import_source", "cnll", str(FILES / "cnll.json"), stdout=StringIO())
+    draft = Provider.objects.get(name="Campus Libre")
+    answer = admin_client.post(
+        reverse("admin:providers_moderation_decide", args=["submission", draft.pk]),
+        {"decision": "changes", "note": "Précisez vos services.", "version": draft.version},
+        follow=True,
+    )
+    assert "n&#x27;a pas d&#x27;adresse e-mail (fiche importée)" in answer.content.decode()
+    assert not draft.magic_links.exists()
+
+
+def test_the_unverified_filter_lists_imported_listings_only(admin_client, catalogue):
+    ProviderFactory(name="Saisie À La Main")
+    call_command("import_source", "cnll", str(FILES / "cnll.json"), stdout=StringIO())
+    page = admin_client.get("/admin/providers/provider/?provenance=non-verifiee")
+    names = page.content.decode()
+    assert "Campus Libre" in names and "Saisie À La Main" not in names

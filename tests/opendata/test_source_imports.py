@@ -15,7 +15,7 @@ from opendata.source_imports import apply_source
 from opendata.source_plans import Decision, plan_source
 from opendata.sources import Source, read_source
 from providers.models import Provenance, Provider, ReviewStatus, Revision
-from tests.factories import ProviderFactory, commune
+from tests.factories import OfferingFactory, ProviderFactory, commune
 
 pytestmark = pytest.mark.django_db
 FILES = Path(__file__).parent / "sources"
@@ -148,17 +148,31 @@ def test_a_newer_file_updates_untouched_fields_and_proposes_the_others(catalogue
 
 def test_a_published_listing_gets_empty_fields_filled_and_new_programs_proposed(catalogue):
     listing = ProviderFactory(
-        name="Gestion Ouverte SARL", siren="", website="", seat=commune("69123")
+        name="Gestion Ouverte", siren="", website="https://gestion-ouverte.example"
     )
     run("sill", "--date", "2026-11-30")
     listing.refresh_from_db()
-    assert listing.siren == "900000019" and listing.website == "https://gestion-ouverte.example"
+    assert listing.siren == "900000019"  # matched by its website: filled in
     assert listing.status == Status.PUBLISHED
     assert offered(listing) == []  # published: programs wait for a moderator
     proposal = Revision.objects.get(provider=listing)
-    assert sorted(offering["software"] for offering in proposal.data["offerings"]) == sorted(
-        [catalogue["dolibarr"].pk, catalogue["nextcloud"].pk]
-    )
+    assert proposal.data == {
+        "partial": True,
+        "fields": {},
+        "add_offerings": [catalogue["dolibarr"].pk, catalogue["nextcloud"].pk],
+    }
+
+
+def test_a_published_listing_matched_by_its_name_alone_only_gets_proposals(catalogue):
+    listing = ProviderFactory(name="Gestion Ouverte SARL", siren="", website="")
+    run("sill", "--date", "2026-11-30")
+    listing.refresh_from_db()
+    assert (listing.siren, listing.website) == ("", "")  # a name is not proof enough
+    proposal = Revision.objects.get(provider=listing)
+    assert proposal.data["fields"] == {
+        "siren": "900000019",
+        "website": "https://gestion-ouverte.example",
+    }
 
 
 def test_new_drafts_go_to_the_cluster_chosen(catalogue, idf_cluster):
@@ -187,3 +201,104 @@ def test_a_file_in_no_known_shape_is_a_clear_error(tmp_path):
     path.write_text('{"softwares": []}')
     with pytest.raises(CommandError, match="liste de logiciels"):
         run("sill", path=path)
+
+
+def sill_file(*providers, program=("Nextcloud", 117)):
+    """A SILL-shaped file listing `providers` (dicts of the SILL's keys) under one program."""
+    name, sill_id = program
+    return json.dumps([{"id": sill_id, "name": name, "serviceProviders": list(providers)}])
+
+
+def import_content(source, content, date=NOV_30):
+    plans = plan_source(read_source(source, content.encode()), file_date=date)
+    apply_source(plans, source=source, file_date=date)
+    return plans
+
+
+def test_a_name_or_a_website_never_joins_two_sirens(catalogue):
+    import_content(
+        Source.SILL,
+        sill_file(
+            {"name": "Delta SARL", "siren": "900000050"},
+            {"name": "Delta", "siren": "900000068"},
+            {"name": "Epsilon", "website": "https://github.com/epsilon"},
+            {"name": "Zeta", "website": "https://github.com/zeta/outil"},
+        ),
+    )
+    assert sorted(Provider.objects.values_list("name", "siren")) == [
+        ("Delta", "900000068"),
+        ("Delta SARL", "900000050"),
+        ("Epsilon", ""),
+        ("Zeta", ""),
+    ]
+    ProviderFactory(name="Omega", siren="900000076", website="https://omega.example")
+    plans = plan_source(
+        read_source(
+            Source.SILL,
+            sill_file({"name": "Oméga", "siren": "900000084", "website": "omega.example"}).encode(),
+        )
+    )
+    assert plans[0].decision == Decision.ASK
+    assert plans[0].reason == "même site web que « Omega », mais un autre SIREN"
+
+
+def test_a_record_that_gains_a_siren_keeps_its_history(catalogue):
+    first = {"name": "Theta Services", "website": "https://theta.example"}
+    import_content(Source.SILL, sill_file(first))
+    later = {**first, "siren": "900000092"}
+    plans = import_content(Source.SILL, sill_file(later), date=datetime.date(2026, 12, 5))
+    theta = Provider.objects.get()
+    assert theta.siren == "900000092"  # its key changed from the address to the SIREN
+    assert (plans[0].reason, plans[0].decision) == ("même site web", Decision.ENRICH)
+    assert not Revision.objects.exists()  # the website, untouched, was not « proposed »
+    provenance = theta.provenances.get()
+    assert provenance.record_key == "900000092"
+    assert provenance.file_date == datetime.date(2026, 12, 5)
+
+
+def test_proposals_of_two_sources_are_laid_on_the_listing_as_it_is(catalogue, admin_user):
+    from providers.curation.decisions import approve_revision
+
+    listing = ProviderFactory(
+        name="Gestion Ouverte", siren="900000019", website="https://gestion-ouverte.example"
+    )
+    OfferingFactory(provider=listing, software=catalogue["dolibarr"])
+    import_content(Source.SILL, sill_file({"name": "Gestion Ouverte", "siren": "900000019"}))
+    cnll = [
+        {
+            "nom": "Moodle",
+            "sill_id": 1,
+            "prestataires": [{"nom": "Gestion Ouverte", "siren": "900000019"}],
+        }
+    ]
+    import_content(Source.CNLL, json.dumps(cnll))
+    listing.description = "Écrite à la main après les imports."
+    listing.save()
+
+    for proposal in Revision.objects.order_by("pk"):
+        approve_revision(proposal, admin_user)
+
+    listing.refresh_from_db()
+    assert offered(listing) == ["Dolibarr", "Moodle", "Nextcloud"]
+    assert listing.description == "Écrite à la main après les imports."
+
+
+def test_a_newer_file_keeps_what_an_earlier_one_proposed(catalogue):
+    page = "https://comptoir-du-libre.org/fr/users/9"
+    kappa_file = {"name": "Kappa", "website": "https://kappa.example", "cdlUrl": page}
+    import_content(Source.SILL, sill_file(kappa_file))
+    kappa = Provider.objects.get()
+    kappa.name, kappa.website = "Kappa Conseil", "https://kappa.fr"  # by hand
+    kappa.save()
+    kappa_file["website"] = "https://kappa2.example"
+    import_content(Source.SILL, sill_file(kappa_file), date=datetime.date(2026, 12, 1))
+    kappa_file["name"] = "Kappa Libre"
+    import_content(
+        Source.SILL,
+        sill_file(kappa_file, program=("Dolibarr", 82)),
+        date=datetime.date(2026, 12, 2),
+    )
+    waiting = Revision.objects.get(status=ReviewStatus.PENDING)
+    assert waiting.data["fields"] == {"website": "https://kappa2.example", "name": "Kappa Libre"}
+    assert waiting.origin == "Import SILL, fichier du 02/12/2026"
+    assert offered(kappa) == ["Dolibarr", "Nextcloud"]  # a draft: Dolibarr simply added

@@ -143,6 +143,39 @@ def test_strange_values_are_refusals_not_errors():
     }
 
 
+@pytest.mark.parametrize(
+    "website",
+    [
+        "contact@gestion.example",  # an e-mail address is never kept, even as a website
+        "mailto:contact@gestion.example",
+        "https://jeanne:secret@gestion.example",
+        "https://[abc",  # urlsplit raises on it
+        "https://gestion.example/" + "x" * 200,  # longer than a listing's website
+    ],
+)
+def test_a_website_that_is_not_one_is_refused(website):
+    data = [{"id": 1, "name": "X", "serviceProviders": [{"name": "Gestion", "website": website}]}]
+    result = read_source(Source.SILL, json.dumps(data).encode())
+    assert result.records == []
+    assert [refusal.reason for refusal in result.refusals] == ["site web illisible"]
+
+
+def test_identifiers_that_python_would_choke_on_are_ignored():
+    data = {
+        "softwares": [
+            {"id": "²", "name": "Exposant", "providers": [{"id": "9" * 5000, "name": "Longue"}]}
+        ]
+    }
+    result = read_source(Source.COMPTOIR, json.dumps(data).encode())
+    assert result.records[0].software == [SoftwareRef("Exposant")]
+    assert result.records[0].key == "longue"  # no usable id: its name is its identity
+
+
+def test_a_deeply_nested_file_is_a_clear_error():
+    with pytest.raises(SourceFileError, match="trop imbriqué"):
+        read_source(Source.SILL, b"[" * 100_000 + b"]" * 100_000)
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: (
