@@ -39,22 +39,38 @@ def reports(user):
     return _waiting(Report, ReportStatus.OPEN, user)
 
 
+# Items shown per section, oldest first: an import of a catalogue can bring thousands of
+# drafts at once (1,977 made the page 2.6 MB and 1.9 s); the rest wait their turn.
+SHOWN = 50
+
+
 def moderation_queue(user):
+    """The oldest SHOWN items of each section, and how many wait in all."""
+    waiting = {
+        "submissions": submissions(user),
+        "revisions": revisions(user),
+        "reports": reports(user),
+    }
     pending_revisions = list(
-        revisions(user).prefetch_related(
+        waiting["revisions"].prefetch_related(
             "provider__service_areas",
             "provider__labels",
             "provider__offerings__service_kinds",
-        )
+        )[:SHOWN]
     )
-    return {
-        "submissions": list(submissions(user)),
+    shown = {
+        "submissions": list(waiting["submissions"][:SHOWN]),
         "revisions": [
             (revision, diff(revision.provider, proposed_state(revision.provider, revision.data)))
             for revision in pending_revisions
         ],
-        "reports": list(reports(user)),
+        "reports": list(waiting["reports"][:SHOWN]),
     }
+    totals = {
+        name: len(shown[name]) if len(shown[name]) < SHOWN else queryset.count()
+        for name, queryset in waiting.items()
+    }
+    return {**shown, "totals": totals, "shown": SHOWN}
 
 
 def count(user):

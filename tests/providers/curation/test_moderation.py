@@ -131,6 +131,16 @@ def test_queue_lists_oldest_first_and_only_the_moderators_clusters(moderator_cli
     assert "Mises à jour proposées (2)" in page
 
 
+def test_after_a_big_import_the_queue_shows_the_oldest_and_counts_the_rest(moderator_client):
+    from providers.curation.queue import SHOWN
+
+    ProviderFactory.create_batch(SHOWN + 3, status=Status.PENDING)
+    page = moderator_client.get(QUEUE).content.decode()
+    assert f"Demandes de référencement ({SHOWN + 3})" in page
+    assert page.count('class="module moderation-item"') == SHOWN
+    assert "?status__exact=pending" in page
+
+
 def test_unconfirmed_submissions_stay_out_of_the_queue(moderator_client):
     ProviderFactory(name="Pas confirmée", status=Status.PENDING, email_confirmed_at=None)
     ProviderFactory(name="Confirmée", status=Status.PENDING)
