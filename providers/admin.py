@@ -215,6 +215,10 @@ class ProviderAdmin(ReadOnlyHistoryMixin, ScopedAdminMixin, CurationAdminMixin, 
     def save_model(self, request, obj, form, change):
         if obj.status == Status.PUBLISHED and "status" in form.changed_data:
             obj.mark_verified()
+        if obj.cluster_id is None and obj.seat_id is not None:
+            # A listing in no cluster (imported « à classer ») joins its seat's région's,
+            # as a submission does.
+            obj.cluster = Cluster.objects.covering(obj.seat).first()
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("sources"))

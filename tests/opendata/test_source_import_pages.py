@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from core.publication import Status
+from offerings.models import ServiceKind
 from opendata.source_imports import apply_source
 from opendata.source_plans import Decision, plan_source
 from opendata.sources import Source, read_source
@@ -264,3 +265,35 @@ def test_the_unverified_filter_lists_imported_listings_only(admin_client, catalo
     page = admin_client.get("/admin/providers/provider/?provenance=non-verifiee")
     names = page.content.decode()
     assert "Campus Libre" in names and "Saisie À La Main" not in names
+
+
+def test_a_superuser_files_an_unsorted_draft_by_setting_its_seat(
+    admin_client, moderator_client, idf_cluster, catalogue
+):
+    call_command("import_source", "cnll", str(FILES / "cnll.json"), stdout=StringIO())
+    draft = Provider.objects.get(name="Campus Libre")
+    moodle = draft.offerings.get()
+    answer = admin_client.post(
+        reverse("admin:providers_provider_change", args=[draft.pk]),
+        {
+            "name": draft.name,
+            "slug": draft.slug,
+            "siren": draft.siren,
+            "seat": commune("91228").pk,
+            "cluster": "",
+            "status": Status.PENDING,
+            "serves_whole_country": "on",
+            "accepts_new_clients": "on",
+            "offerings-TOTAL_FORMS": "1",
+            "offerings-INITIAL_FORMS": "1",
+            "offerings-0-id": moodle.pk,
+            "offerings-0-provider": draft.pk,
+            "offerings-0-software": moodle.software_id,
+            "offerings-0-service_kinds": [ServiceKind.objects.get(slug="installation").pk],
+        },
+    )
+    assert answer.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.seat.code, draft.cluster) == ("91228", idf_cluster)
+    queue = moderator_client.get(reverse("admin:providers_moderation")).content.decode()
+    assert "Campus Libre" in queue  # now the Île-de-France moderators' to review
