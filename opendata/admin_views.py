@@ -18,7 +18,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +25,14 @@ from providers.models import Cluster, Provider
 
 from .source_imports import apply_source
 from .source_plans import Decision, count_decisions, plan_source
-from .sources import MAX_BYTES, Source, SourceFile, SourceFileError, read_source
+from .sources import (
+    MAX_BYTES,
+    Source,
+    SourceFile,
+    SourceFileError,
+    check_size,
+    read_source,
+)
 
 SESSION_KEY = "opendata_import_source"
 UNSORTED = "a-classer"  # the cluster choice of superusers: in no cluster yet
@@ -74,13 +80,7 @@ def import_source_view(request):
     if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
         raise PermissionDenied
     form = SourceImportForm(request.POST or None, request.FILES or None, user=request.user)
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Importer un catalogue national"),
-        "opts": Provider._meta,
-        "form": form,
-        "sources": Source.choices,
-    }
+    context = {"form": form}
     stored = request.session.get(SESSION_KEY)
     if request.method == "POST" and request.POST.get("confirm"):
         if not stored or request.POST.get("token") != stored.get("token"):
@@ -97,11 +97,7 @@ def import_source_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > MAX_BYTES:
-                raise SourceFileError(
-                    _("Fichier trop gros : %(size)d Mo au plus pour cette source.")
-                    % {"size": MAX_BYTES // (1024 * 1024)}
-                )
+            check_size(upload.size)  # before reading it into memory
             source_file = read_source(form.cleaned_data["source"], upload.read())
         except SourceFileError as error:
             form.add_error("file", str(error))
@@ -124,7 +120,9 @@ def import_source_view(request):
                 source_label=Source(source_file.source).label,
                 writes=any(plan.writes or plan.decision == Decision.ASK for plan in plans),
             )
-    return TemplateResponse(request, "admin/opendata/import_source.html", context)
+    return model_admin._page(
+        request, "admin/opendata/import_source.html", _("Importer un catalogue national"), **context
+    )
 
 
 def _confirm(request, stored):

@@ -153,9 +153,10 @@ def site_key(url):
     return f"{host}/{first}" if first else ""
 
 
-def other_sirens(record, provider):
-    """Whether `record` and `provider` name two different companies by their SIRENs."""
-    return bool(record.siren and provider.siren and record.siren != provider.siren)
+def other_sirens(record, other):
+    """Whether `record` and `other` (a listing, or another record) name two different
+    companies by their SIRENs."""
+    return bool(record.siren and other.siren and record.siren != other.siren)
 
 
 def comparable_name(name):
@@ -293,9 +294,7 @@ class _SeenInFile:
         """(the earlier plan, how it matched), or (None, "")."""
         for kind, key in self._keys(record):
             earlier = self.plans.get((kind, key))
-            if earlier is not None and not (
-                record.siren and earlier.record.siren and record.siren != earlier.record.siren
-            ):
+            if earlier is not None and not other_sirens(record, earlier.record):
                 return earlier, self.HOW[kind]
         return None, ""
 

@@ -130,12 +130,17 @@ def looks_like_a_person(name):
     return bool(PERSON_NAME.match(name.strip())) and not (words & COMPANY_WORDS)
 
 
-def read_source(source, content):
-    """Read `content` (bytes) as a file of `source` into a `SourceFile`."""
-    if len(content) > MAX_BYTES:
+def check_size(size):
+    """Refuse a file of more than MAX_BYTES: before reading an upload, and in read_source."""
+    if size > MAX_BYTES:
         raise SourceFileError(
             f"Fichier trop gros : {MAX_BYTES // (1024 * 1024)} Mo au plus pour cette source."
         )
+
+
+def read_source(source, content):
+    """Read `content` (bytes) as a file of `source` into a `SourceFile`."""
+    check_size(len(content))
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except RecursionError:
